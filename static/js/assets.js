@@ -1,0 +1,154 @@
+// The asset library: upload many files with a progress bar each, and select images for bulk actions.
+(function () {
+  "use strict";
+  const CONCURRENT_UPLOADS = 3;
+
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function format(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+  }
+
+  function setupUploader(section) {
+    const text = section.dataset;
+    const maxFiles = parseInt(text.maxFiles, 10);
+    const maxBytes = parseInt(text.maxBytes, 10);
+    const input = section.querySelector("#file-input");
+    const roleSelect = section.querySelector("#upload-role");
+    const status = section.querySelector(".upload-status");
+    const list = section.querySelector(".upload-list");
+    const summary = section.querySelector(".upload-summary");
+    const counts = { kept: 0, duplicate: 0, rejected: 0 };
+    let queue = [];
+    let active = 0;
+
+    function showSummary(extra) {
+      summary.textContent = format(text.textSummary, counts) + (extra ? " · " + extra : "");
+    }
+
+    function addRow(file) {
+      const row = document.createElement("li");
+      row.className = "upload-row";
+      row.innerHTML = '<span class="upload-name"></span><progress max="100" value="0"></progress><span class="upload-state"></span>';
+      row.querySelector(".upload-name").textContent = file.name;
+      row.querySelector(".upload-state").textContent = text.textWaiting;
+      list.prepend(row);
+      return row;
+    }
+
+    function finish(row, status, message) {
+      counts[status] += 1;
+      row.classList.add("is-" + status);
+      row.querySelector("progress").value = 100;
+      row.querySelector(".upload-state").textContent = message;
+      showSummary();
+    }
+
+    function refreshLibrary() {
+      if (window.htmx) {
+        htmx.ajax("GET", text.libraryUrl, { target: "#asset-library", swap: "outerHTML" });
+      }
+    }
+
+    function next() {
+      while (active < CONCURRENT_UPLOADS && queue.length) {
+        const item = queue.shift();
+        active += 1;
+        upload(item).finally(() => {
+          active -= 1;
+          if (!queue.length && !active) refreshLibrary();
+          next();
+        });
+      }
+    }
+
+    function upload({ file, row, role }) {
+      return new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        const progress = row.querySelector("progress");
+        const state = row.querySelector(".upload-state");
+        xhr.open("POST", text.uploadUrl);
+        xhr.setRequestHeader("X-CSRFToken", csrfToken());
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.onprogress = (event) => {
+          if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 95);
+          state.textContent = event.loaded >= event.total ? text.textChecking : text.textUploading;
+        };
+        xhr.onload = () => {
+          let result = null;
+          try { result = JSON.parse(xhr.responseText).results[0]; } catch (error) { result = null; }
+          if (xhr.status === 200 && result) finish(row, result.status, result.message);
+          else if (xhr.status === 403) finish(row, "rejected", (xhr.responseText.match(/<p>([^<]+)<\/p>/) || [])[1] || text.textFailed);
+          else finish(row, "rejected", text.textFailed);
+          resolve();
+        };
+        xhr.onerror = () => { finish(row, "rejected", text.textFailed); resolve(); };
+        const form = new FormData();
+        form.append("files", file, file.name);
+        form.append("role", role);
+        xhr.send(form);
+      });
+    }
+
+    function addFiles(files) {
+      if (!files.length) return;
+      status.hidden = false;
+      const chosen = Array.from(files);
+      const taken = chosen.slice(0, maxFiles);
+      for (const file of taken) {
+        const row = addRow(file);
+        if (file.size > maxBytes) finish(row, "rejected", text.textTooBig);
+        else queue.push({ file, row, role: roleSelect.value });
+      }
+      showSummary(chosen.length > maxFiles ? text.textTooMany : "");
+      next();
+    }
+
+    input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });
+    document.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer || !Array.from(event.dataTransfer.types).includes("Files")) return;
+      event.preventDefault();
+      document.body.classList.add("is-dragging");
+    });
+    document.addEventListener("dragleave", (event) => {
+      if (event.relatedTarget === null) document.body.classList.remove("is-dragging");
+    });
+    document.addEventListener("drop", (event) => {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      document.body.classList.remove("is-dragging");
+      addFiles(event.dataTransfer.files);
+    });
+  }
+
+  function updateSelection(root) {
+    const form = root.querySelector("#bulk-form");
+    if (!form) return;
+    const boxes = form.querySelectorAll("input[name=asset]");
+    const chosen = form.querySelectorAll("input[name=asset]:checked").length;
+    const counter = form.querySelector("[data-selected-count]");
+    if (counter) counter.textContent = chosen ? format(counter.dataset.text, { n: chosen }) : "";
+    form.querySelectorAll("[data-needs-selection]").forEach((button) => { button.disabled = chosen === 0; });
+    const all = form.querySelector("[data-select-all]");
+    if (all) all.checked = chosen > 0 && chosen === boxes.length;
+  }
+
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (!form) return;
+    if (event.target.matches("[data-select-all]")) {
+      form.querySelectorAll("input[name=asset]").forEach((box) => { box.checked = event.target.checked; });
+    }
+    updateSelection(document);
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const section = document.getElementById("uploader");
+    if (section) setupUploader(section);
+    updateSelection(document);
+  });
+  document.addEventListener("htmx:afterSettle", () => updateSelection(document));
+})();

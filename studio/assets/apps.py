@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class AssetsConfig(AppConfig):
+    name = "studio.assets"

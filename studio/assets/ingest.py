@@ -1,0 +1,181 @@
+"""Turning an uploaded file into an Asset: check it, store it, thumbnail it — or say why not.
+
+Decoding is the cost here, so each image is decoded once: a JPEG through `draft` at thumbnail
+scale, unless its EXIF orientation forces a full decode to store it upright.
+"""
+
+import hashlib
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from studio.accounts.models import User
+from studio.assets.models import Asset, AssetRole
+from studio.projects.models import Project
+
+ACCEPTED_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+UPRIGHT = 1
+
+
+class Rejected(Exception):
+    """The file cannot become an asset; the message says why, in words the uploader can act on."""
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    name: str
+    status: Literal["kept", "duplicate", "rejected"]
+    message: str
+    asset: Asset | None = None
+
+
+def asset_ingest(*, project: Project, upload, role: str = AssetRole.PRODUCT, user: User | None = None) -> UploadOutcome:
+    name = os.path.basename(upload.name or "")[:255] or _("(no name)")
+    try:
+        _check_byte_size(upload)
+        sha256 = getattr(upload, "sha256", None) or _hash(upload)
+        twin = Asset.objects.filter(project=project, sha256=sha256).only("original_name").first()
+        if twin:
+            return _duplicate_of(name, twin)
+        stored, thumbnail, facts = _decode_and_render(upload)
+    except Rejected as reason:
+        return UploadOutcome(name, "rejected", str(reason))
+
+    folder = f"projects/{project.pk}"
+    original_name = default_storage.save(f"{folder}/originals/{sha256}.{facts['ext']}", stored)
+    thumbnail_name = default_storage.save(f"{folder}/thumbnails/{sha256}.webp", ContentFile(thumbnail))
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.create(
+                project=project,
+                role=role,
+                original_name=name,
+                file=original_name,
+                thumbnail=thumbnail_name,
+                content_type=facts["content_type"],
+                width=facts["width"],
+                height=facts["height"],
+                byte_size=facts["byte_size"],
+                sha256=sha256,
+                uploaded_by=user,
+            )
+    except IntegrityError:
+        # The same file arrived twice at once (two tabs, a double drop): the other upload won.
+        default_storage.delete(original_name)
+        default_storage.delete(thumbnail_name)
+        return _duplicate_of(name, Asset.objects.get(project=project, sha256=sha256))
+    return UploadOutcome(name, "kept", _("Added."), asset)
+
+
+def _duplicate_of(name: str, twin: Asset) -> UploadOutcome:
+    message = _("Already in this project as “%(name)s”; not stored again.") % {"name": twin.original_name}
+    return UploadOutcome(name, "duplicate", message, twin)
+
+
+def _check_byte_size(upload) -> None:
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise Rejected(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    if upload.size == 0:
+        raise Rejected(_("The file is empty."))
+
+
+def _hash(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _open(upload) -> Image.Image:
+    source = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else upload
+    if not isinstance(source, str):
+        source.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own pixel limit decides
+        try:
+            return Image.open(source, formats=list(ACCEPTED_FORMATS))
+        except UnidentifiedImageError:
+            raise Rejected(_("This is not a JPEG, PNG or WebP image (judged by its content, not its name).")) from None
+        except Image.DecompressionBombError:
+            raise Rejected(
+                _("The image declares far more pixels than allowed; it looks like a decompression bomb.")
+            ) from None
+
+
+def _check_pixels(width: int, height: int) -> None:
+    limit = settings.UPLOAD_MAX_PIXELS
+    if width * height > limit:
+        raise Rejected(
+            _("The image is %(width)d × %(height)d pixels (%(mp).1f megapixels); the limit is %(limit)g megapixels.")
+            % {"width": width, "height": height, "mp": width * height / 1e6, "limit": limit / 1e6}
+        )
+
+
+def _decode_and_render(upload) -> tuple[object, bytes, dict]:
+    """Returns what to store as the original, the WebP thumbnail bytes, and the image's facts."""
+    size = settings.THUMBNAIL_SIZE
+    try:
+        with _open(upload) as image:
+            _check_pixels(*image.size)
+            image_format = image.format
+            width, height = image.size
+            orientation = image.getexif().get(ExifTags.Base.Orientation, UPRIGHT)
+            stored = upload
+            if orientation in range(2, 9):
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                stored = ContentFile(_encode_like(upright, image_format, image.info))
+                width, height = upright.size
+            else:
+                if image_format == "JPEG":
+                    image.draft("RGB", (size, size))
+                image.load()
+                upright = image
+            thumbnail = _thumbnail(upright, size)
+    except Rejected:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        raise Rejected(_("The image data is damaged or incomplete (truncated or corrupt file).")) from None
+    ext, content_type = ACCEPTED_FORMATS[image_format]
+    byte_size = stored.size if stored is not upload else upload.size
+    return (
+        stored,
+        thumbnail,
+        {"ext": ext, "content_type": content_type, "width": width, "height": height, "byte_size": byte_size},
+    )
+
+
+def _encode_like(image: Image.Image, image_format: str, info: dict) -> bytes:
+    """Re-encodes a rotated image in its own format, keeping its colour profile and EXIF."""
+    options = {"icc_profile": info.get("icc_profile"), "exif": image.info.get("exif", b"")}
+    if image_format in ("JPEG", "WEBP"):
+        options["quality"] = 95
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def _thumbnail(image: Image.Image, size: int) -> bytes:
+    thumb = image
+    thumb.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    if thumb.mode not in ("RGB", "RGBA"):
+        has_alpha = thumb.mode in ("LA", "PA", "RGBa") or "transparency" in thumb.info
+        thumb = thumb.convert("RGBA" if has_alpha else "RGB")
+    buffer = io.BytesIO()
+    thumb.save(buffer, "WEBP", quality=80, method=4)
+    return buffer.getvalue()

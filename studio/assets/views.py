@@ -1,0 +1,118 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.assets import services
+from studio.assets.ingest import asset_ingest
+from studio.assets.models import Asset, AssetRole
+from studio.projects.access import get_project_for_user, require_active
+from studio.projects.views import render_project_page
+
+
+@login_required
+@require_POST
+def asset_upload(request, project_id: int):
+    """Takes one file (the page's uploader sends them one by one, for progress) or many (plain form)."""
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    role = request.POST.get("role", AssetRole.PRODUCT)
+    if role not in AssetRole.values:
+        role = AssetRole.PRODUCT
+    outcomes = [
+        asset_ingest(project=project, upload=upload, role=role, user=request.user)
+        for upload in request.FILES.getlist("files")
+    ]
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"results": [_outcome_json(outcome) for outcome in outcomes]})
+    if not outcomes:
+        messages.error(request, _("Choose one or more images to upload."))
+    for outcome in outcomes:
+        level = messages.SUCCESS if outcome.status == "kept" else messages.WARNING
+        if outcome.status == "rejected":
+            level = messages.ERROR
+        messages.add_message(request, level, f"{outcome.name}: {outcome.message}")
+    return redirect("projects:detail", project_id=project.pk)
+
+
+def _outcome_json(outcome) -> dict:
+    asset = outcome.asset
+    return {
+        "name": outcome.name,
+        "status": outcome.status,
+        "message": outcome.message,
+        "asset_id": asset.pk if asset else None,
+        "thumbnail_url": reverse("assets:thumbnail", args=[asset.pk]) if asset else None,
+    }
+
+
+@login_required
+@require_POST
+def asset_bulk(request, project_id: int):
+    project, membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    asset_ids = [int(value) for value in request.POST.getlist("asset") if value.isdigit()]
+    action = request.POST.get("action")
+    if not asset_ids:
+        messages.error(request, _("Select one or more images first."))
+    elif action == "set_role" and request.POST.get("role") in AssetRole.values:
+        role = AssetRole(request.POST["role"])
+        changed = services.asset_set_role(project=project, asset_ids=asset_ids, role=role)
+        messages.success(
+            request,
+            ngettext("%(count)d image is now %(role)s.", "%(count)d images are now %(role)s.", changed)
+            % {"count": changed, "role": role.label},
+        )
+    elif action == "delete":
+        deleted = services.asset_delete(project=project, asset_ids=asset_ids)
+        messages.success(
+            request, ngettext("Deleted %(count)d image.", "Deleted %(count)d images.", deleted) % {"count": deleted}
+        )
+    else:
+        messages.error(request, _("Choose what to do with the selected images."))
+    if request.htmx:
+        return render_project_page(request, project, membership)
+    return redirect(f"{reverse('projects:detail', args=[project.pk])}?role={request.GET.get('role', '')}")
+
+
+def _get_asset_for_user(request, asset_id: int) -> Asset:
+    return get_object_or_404(
+        Asset.objects.only("file", "thumbnail", "original_name", "content_type"),
+        pk=asset_id,
+        project__team_id__in=list(request.memberships),
+    )
+
+
+def _serve(field, content_type: str, *, download_name: str | None = None):
+    """Streams a stored file; on storage without local paths (S3) redirects to a short-lived signed URL."""
+    try:
+        path = field.storage.path(field.name)
+    except NotImplementedError:
+        return HttpResponseRedirect(field.storage.url(field.name))
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        content_type=content_type,
+        as_attachment=download_name is not None,
+        filename=download_name or "",
+    )
+    response["Cache-Control"] = "private, max-age=31536000, immutable"  # an asset's files never change
+    return response
+
+
+@login_required
+@require_GET
+def asset_thumbnail(request, asset_id: int):
+    asset = _get_asset_for_user(request, asset_id)
+    return _serve(asset.thumbnail, "image/webp")
+
+
+@login_required
+@require_GET
+def asset_original(request, asset_id: int):
+    asset = _get_asset_for_user(request, asset_id)
+    download = request.GET.get("download") == "1"
+    return _serve(asset.file, asset.content_type, download_name=asset.original_name if download else None)

@@ -1,0 +1,66 @@
+"""Demo data for `make run`: a team with one user per role, and a project with a few product photos."""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from studio.accounts.models import Membership, Role, Team, User
+from studio.assets.ingest import asset_ingest
+from studio.projects.models import Project
+
+DEMO_TEAM = "Demo team"
+SECOND_TEAM = "Outlet team"
+DEMO_USERS = [  # username, password, role in the demo team
+    ("admin", "studio-admin", Role.ADMIN),
+    ("staff", "studio-staff", Role.STAFF),
+    ("reviewer", "studio-reviewer", Role.REVIEWER),
+]
+PRODUCT_COLOURS = [
+    ("Linen shirt", "#c9b79c"),
+    ("Denim jacket", "#4a6fa5"),
+    ("Red dress", "#c0392b"),
+    ("Green hoodie", "#2e8b57"),
+    ("Yellow raincoat", "#e1b12c"),
+    ("Grey trousers", "#7f8c8d"),
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Creates what is missing and changes nothing that exists, so running it again keeps all data."""
+    team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+    second_team, _ = Team.objects.get_or_create(name=SECOND_TEAM)
+    for username, password, role in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username, password=password, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
+            )
+        Membership.objects.get_or_create(user=user, team=team, defaults={"role": role})
+    # The admin is also staff of a second team, to show team switching.
+    Membership.objects.get_or_create(
+        user=User.objects.get(username="admin"), team=second_team, defaults={"role": Role.STAFF}
+    )
+    if not Project.objects.filter(team=team).exists():
+        project = Project.objects.create(
+            team=team, name="Spring catalogue", created_by=User.objects.get(username="staff")
+        )
+        for name, colour in PRODUCT_COLOURS:
+            upload = ContentFile(_product_photo(colour), name=f"{name.lower().replace(' ', '-')}.jpg")
+            asset_ingest(project=project, upload=upload, user=project.created_by)
+    return [(username, password, role.label) for username, password, role in DEMO_USERS]
+
+
+def _product_photo(colour: str) -> bytes:
+    """A plain studio shot: a garment-like shape on a light background."""
+    image = Image.new("RGB", (1200, 1500), "#f2f0ec")
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((330, 360, 870, 1300), radius=60, fill=colour)
+    draw.polygon([(330, 400), (150, 700), (260, 760), (380, 560)], fill=colour)
+    draw.polygon([(870, 400), (1050, 700), (940, 760), (820, 560)], fill=colour)
+    draw.ellipse((520, 330, 680, 430), fill="#f2f0ec")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()

@@ -1,0 +1,76 @@
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+from django.core.management.base import BaseCommand, CommandError
+
+from studio.core.demo import DEMO_USERS
+
+STARTUP_SECONDS = 60
+STOP_SECONDS = 15
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Starts the whole studio (web server and worker) in the foreground; Ctrl-C stops them all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+
+    def handle(self, *args, addr, **options):
+        manage = [sys.executable, "manage.py"]
+        commands = {
+            "web": [*manage, "runserver", addr, "--noreload"],
+            "worker": [*manage, "qcluster"],
+        }
+        processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the studio as cleanly as Ctrl-C
+        url = f"http://{addr}/"
+        try:
+            self._wait_healthy(url, processes)
+            self._banner(url)
+            while all(process.poll() is None for process in processes.values()):
+                time.sleep(0.5)
+            stopped = [name for name, process in processes.items() if process.poll() is not None]
+            raise CommandError(f"The {', '.join(stopped)} process stopped; stopping the studio.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping the studio…")
+        finally:
+            self._stop(processes)
+
+    def _wait_healthy(self, url, processes):
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if any(process.poll() is not None for process in processes.values()):
+                raise CommandError("A studio process failed to start; see its output above.")
+            try:
+                if httpx.get(f"{url}healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise CommandError(f"The studio did not become healthy at {url}healthz within {STARTUP_SECONDS} s.")
+
+    def _banner(self, url):
+        line = "─" * 56
+        self.stdout.write(self.style.SUCCESS(f"\n{line}\n  Studio is running at {url}\n{line}"))
+        self.stdout.write("  Demo logins (team “Demo team”):")
+        for username, password, role in DEMO_USERS:
+            self.stdout.write(f"    {role.label:<9} {username} / {password}")
+        self.stdout.write(f"  Press Ctrl-C to stop.\n{line}\n")
+
+    def _stop(self, processes):
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + STOP_SECONDS
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
