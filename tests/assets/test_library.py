@@ -1,0 +1,87 @@
+from django.urls import reverse
+
+from studio.assets.ingest import asset_ingest
+from studio.assets.models import Asset
+from studio.projects.views import ASSETS_PER_PAGE
+from tests import images
+from tests.images import upload
+
+
+def add_assets(project, user, count, role="product"):
+    return [
+        asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)),
+                     role=role, user=user).asset
+        for n in range(count)
+    ]
+
+
+def test_roles_change_in_bulk_for_the_selected_images_only(staff_client, project, staff):
+    first, second, third = add_assets(project, staff, 3)
+    staff_client.post(reverse("assets:bulk", args=[project.pk]),
+                      {"action": "set_role", "role": "garment", "asset": [first.pk, third.pk]})
+    assert dict(Asset.objects.values_list("pk", "role")) == {first.pk: "garment", second.pk: "product",
+                                                             third.pk: "garment"}
+
+
+def test_bulk_delete_removes_rows_and_files_after_commit(staff_client, project, staff, media_storage,
+                                                          django_capture_on_commit_callbacks):
+    first, second = add_assets(project, staff, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("assets:bulk", args=[project.pk]),
+                                     {"action": "delete", "asset": [first.pk]}, headers={"HX-Request": "true"})
+    assert "Deleted 1 image." in response.content.decode()
+    assert list(Asset.objects.all()) == [second]
+    assert not (media_storage / first.file.name).exists()
+    assert not (media_storage / first.thumbnail.name).exists()
+    assert (media_storage / second.file.name).exists()
+
+
+def test_bulk_actions_ignore_images_of_other_projects(staff_client, project, other_project, outsider, staff):
+    foreign = add_assets(other_project, outsider, 1)[0]
+    add_assets(project, staff, 1)
+    staff_client.post(reverse("assets:bulk", args=[project.pk]), {"action": "delete", "asset": [foreign.pk]})
+    assert Asset.objects.filter(pk=foreign.pk).exists()
+
+
+def test_bulk_without_a_selection_says_so(staff_client, project):
+    response = staff_client.post(reverse("assets:bulk", args=[project.pk]), {"action": "delete"}, follow=True)
+    assert "Select one or more images first." in response.content.decode()
+
+
+def test_the_grid_filters_by_role_with_counts(staff_client, project, staff):
+    add_assets(project, staff, 2)
+    reference = asset_ingest(project=project, upload=upload("ref.jpg", images.jpeg(colour="#7048e8")),
+                             role="reference", user=staff).asset
+    page = staff_client.get(reverse("projects:detail", args=[project.pk]) + "?role=reference").content.decode()
+    assert page.count('name="asset"') == 1
+    assert f'value="{reference.pk}"' in page
+    assert 'Product <span class="count">2</span>' in page
+
+
+def test_the_grid_pages_with_htmx_in_constant_queries(staff_client, project, staff, django_assert_max_num_queries):
+    add_assets(project, staff, ASSETS_PER_PAGE + 5)
+    url = reverse("projects:detail", args=[project.pk])
+    with django_assert_max_num_queries(10):
+        first = staff_client.get(url).content.decode()
+    assert first.count('name="asset"') == ASSETS_PER_PAGE
+    assert 'hx-trigger="revealed"' in first
+
+    more = staff_client.get(url + "?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert more.count('name="asset"') == 5
+    assert "<html" not in more and "revealed" not in more
+
+
+def test_a_reviewer_sees_images_without_edit_controls(reviewer_client, project, staff):
+    add_assets(project, staff, 1)
+    page = reviewer_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert "/thumbnail/" in page
+    assert 'name="asset"' not in page and 'id="uploader"' not in page
+
+
+def test_files_are_served_with_their_type_and_downloads_keep_the_name(staff_client, project, staff):
+    asset = add_assets(project, staff, 1)[0]
+    thumbnail = staff_client.get(reverse("assets:thumbnail", args=[asset.pk]))
+    assert thumbnail["Content-Type"] == "image/webp"
+    assert b"".join(thumbnail.streaming_content)[8:12] == b"WEBP"
+    original = staff_client.get(reverse("assets:original", args=[asset.pk]) + "?download=1")
+    assert original["Content-Disposition"] == 'attachment; filename="0.png"'

@@ -1,0 +1,159 @@
+import hashlib
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from studio.assets.models import Asset
+from tests import images
+from tests.images import upload
+
+
+def post_files(client, project, *files, role="product", as_json=True):
+    headers = {"Accept": "application/json"} if as_json else {}
+    return client.post(
+        reverse("assets:upload", args=[project.pk]), {"files": list(files), "role": role}, headers=headers
+    )
+
+
+def results_by_name(response) -> dict:
+    assert response.status_code == 200, response.content[:300]
+    return {result["name"]: result for result in response.json()["results"]}
+
+
+def test_it_keeps_jpeg_png_and_webp_with_facts_and_a_webp_thumbnail(staff_client, project):
+    jpeg = images.jpeg(640, 480)
+    response = post_files(
+        staff_client,
+        project,
+        upload("shirt.jpg", jpeg),
+        upload("cut-out.png", images.png_with_alpha(300, 200), "image/png"),
+        upload("hoodie.webp", images.webp(320, 320), "image/webp"),
+    )
+
+    results = results_by_name(response)
+    assert {name: r["status"] for name, r in results.items()} == {
+        "shirt.jpg": "kept",
+        "cut-out.png": "kept",
+        "hoodie.webp": "kept",
+    }
+    shirt = Asset.objects.get(original_name="shirt.jpg")
+    assert (shirt.width, shirt.height, shirt.content_type) == (640, 480, "image/jpeg")
+    assert shirt.sha256 == hashlib.sha256(jpeg).hexdigest()
+    assert shirt.byte_size == len(jpeg)
+    assert shirt.file.read() == jpeg  # stored as sent, never re-encoded
+    with Image.open(shirt.thumbnail) as thumbnail:
+        assert thumbnail.format == "WEBP"
+        assert max(thumbnail.size) <= 480
+    with Image.open(Asset.objects.get(original_name="cut-out.png").thumbnail) as thumbnail:
+        assert thumbnail.mode == "RGBA"  # transparency survives in the thumbnail
+    assert Asset.objects.get(original_name="hoodie.webp").content_type == "image/webp"
+
+
+def test_bad_files_are_rejected_by_name_and_reason_while_good_ones_are_kept(staff_client, project, settings):
+    settings.UPLOAD_MAX_BYTES = 200_000
+    response = post_files(
+        staff_client,
+        project,
+        upload("notes.jpg", b"this is a text file, not a photo\n"),
+        upload("half.jpg", images.truncated_jpeg()),
+        upload("bomb.png", images.png_bomb(), "image/png"),
+        upload("huge.jpg", images.noisy_jpeg(1200, 900)),
+        upload("animation.png", images.gif(), "image/png"),
+        upload("good.jpg", images.jpeg()),
+    )
+
+    results = results_by_name(response)
+    assert results["good.jpg"]["status"] == "kept"
+    assert "not a JPEG, PNG or WebP" in results["notes.jpg"]["message"]
+    assert "damaged or incomplete" in results["half.jpg"]["message"]
+    assert "decompression bomb" in results["bomb.png"]["message"]
+    assert "the limit is 195.3\xa0KB" in results["huge.jpg"]["message"]
+    assert "not a JPEG, PNG or WebP" in results["animation.png"]["message"]
+    for name in ("notes.jpg", "half.jpg", "bomb.png", "huge.jpg", "animation.png"):
+        assert results[name]["status"] == "rejected"
+    assert list(Asset.objects.values_list("original_name", flat=True)) == ["good.jpg"]
+
+
+def test_an_image_over_the_pixel_limit_is_rejected_with_its_size(staff_client, project, settings):
+    settings.UPLOAD_MAX_PIXELS = 1_000_000
+    results = results_by_name(post_files(staff_client, project, upload("big.jpg", images.jpeg(1250, 1000))))
+
+    assert results["big.jpg"]["status"] == "rejected"
+    assert "1250 × 1000 pixels (1.2 megapixels); the limit is 1 megapixels" in results["big.jpg"]["message"]
+    assert not Asset.objects.exists()
+
+
+def test_a_declared_giant_within_pillows_own_limit_is_stopped_by_ours(staff_client, project):
+    results = results_by_name(post_files(staff_client, project, upload("wide.png", images.png_bomb(10_000, 6_000))))
+    assert "(60.0 megapixels); the limit is 50 megapixels" in results["wide.png"]["message"]
+
+
+def test_a_duplicate_is_reported_and_not_stored_twice(staff_client, project, other_team, media_storage):
+    photo = images.jpeg(colour="#c0392b")
+    post_files(staff_client, project, upload("dress.jpg", photo))
+
+    results = results_by_name(post_files(staff_client, project, upload("dress-copy.jpg", photo)))
+
+    assert results["dress-copy.jpg"]["status"] == "duplicate"
+    assert "Already in this project as “dress.jpg”" in results["dress-copy.jpg"]["message"]
+    assert Asset.objects.count() == 1
+    assert len(list((media_storage / f"projects/{project.pk}/originals").iterdir())) == 1
+
+
+def test_the_same_file_in_one_batch_is_kept_once(staff_client, project):
+    photo = images.jpeg(colour="#e1b12c")
+    results = results_by_name(post_files(staff_client, project, upload("a.jpg", photo), upload("b.jpg", photo)))
+    assert [results["a.jpg"]["status"], results["b.jpg"]["status"]] == ["kept", "duplicate"]
+
+
+def test_exif_orientation_is_applied_so_the_stored_image_is_upright(staff_client, project):
+    results = results_by_name(post_files(staff_client, project, upload("phone.jpg", images.rotated_jpeg(400, 200))))
+
+    assert results["phone.jpg"]["status"] == "kept"
+    asset = Asset.objects.get()
+    assert (asset.width, asset.height) == (200, 400)
+    with Image.open(asset.file) as stored:
+        assert stored.size == (200, 400)
+        assert stored.getexif().get(0x0112, 1) == 1
+    with Image.open(asset.thumbnail) as thumbnail:
+        assert thumbnail.size[1] > thumbnail.size[0]
+
+
+def test_the_chosen_role_is_given_to_every_file(staff_client, project):
+    post_files(staff_client, project, upload("ref.jpg", images.jpeg()), role="reference")
+    assert Asset.objects.get().role == "reference"
+
+
+def test_more_files_than_allowed_in_one_request_store_nothing(staff_client, project, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [upload(f"{n}.jpg", images.jpeg(colour=(n, n, n))) for n in range(3)]
+    response = post_files(staff_client, project, *files)
+    assert response.status_code == 400
+    assert not Asset.objects.exists()
+
+
+def test_the_plain_form_reports_each_file_on_the_page(staff_client, project):
+    response = post_files(
+        staff_client, project, upload("ok.jpg", images.jpeg()), upload("bad.jpg", b"nope"), as_json=False
+    )
+    assert response.status_code == 302
+    page = staff_client.get(response.url).content.decode()
+    assert "ok.jpg: Added." in page
+    assert "bad.jpg: This is not a JPEG, PNG or WebP image" in page
+
+
+def test_an_archived_project_takes_no_uploads(staff_client, project):
+    project.archived_at = project.created_at
+    project.save()
+    response = post_files(staff_client, project, upload("late.jpg", images.jpeg()))
+    assert response.status_code == 403
+    assert "is archived" in response.content.decode()
+    assert not Asset.objects.exists()
+
+
+@pytest.mark.parametrize("role_fixture", ["reviewer_client"])
+def test_a_reviewer_cannot_upload(request, project, role_fixture):
+    response = post_files(request.getfixturevalue(role_fixture), project, upload("x.jpg", images.jpeg()))
+    assert response.status_code == 403
+    assert not Asset.objects.exists()

@@ -1,0 +1,89 @@
+import pytest
+from django.test import Client
+
+from studio.accounts.models import Membership, Role, Team, User
+from studio.projects.models import Project
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def media_storage(settings, tmp_path):
+    """Every test stores files in its own folder, so tests never see each other's files."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+def make_member(team: Team, role: str, username: str) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD)
+    Membership.objects.create(user=user, team=team, role=role)
+    return user
+
+
+@pytest.fixture
+def team(db):
+    return Team.objects.create(name="Acme")
+
+
+@pytest.fixture
+def other_team(db):
+    return Team.objects.create(name="Globex")
+
+
+@pytest.fixture
+def staff(team):
+    return make_member(team, Role.STAFF, "sam-staff")
+
+
+@pytest.fixture
+def reviewer(team):
+    return make_member(team, Role.REVIEWER, "rita-reviewer")
+
+
+@pytest.fixture
+def admin(team):
+    return make_member(team, Role.ADMIN, "ada-admin")
+
+
+@pytest.fixture
+def outsider(other_team):
+    """An admin, but of another team: must never see Acme's things."""
+    return make_member(other_team, Role.ADMIN, "olga-outsider")
+
+
+@pytest.fixture
+def project(team, staff):
+    return Project.objects.create(team=team, name="Autumn lookbook", created_by=staff)
+
+
+@pytest.fixture
+def other_project(other_team, outsider):
+    return Project.objects.create(team=other_team, name="Globex secrets", created_by=outsider)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return client_for(reviewer)
