@@ -131,6 +131,7 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            "signature_version": env("STORAGE_SIGNATURE_VERSION", "s3v4"),
             "querystring_expire": envint("STORAGE_URL_EXPIRE_SECONDS", 3600),
         },
     }

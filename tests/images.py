@@ -54,7 +54,9 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    )
 
 
 def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:

@@ -1,6 +1,7 @@
 import logging
 import time
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
@@ -22,7 +23,9 @@ def _check_broker() -> None:
 
 
 def _check_storage() -> None:
-    default_storage.exists("healthz")
+    """Writes and deletes a tiny file: proves the storage is reachable and writable, not just configured."""
+    name = default_storage.save("healthz/probe.txt", ContentFile(b"ok"))
+    default_storage.delete(name)
 
 
 CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}

@@ -9,26 +9,34 @@ from tests.images import upload
 
 def add_assets(project, user, count, role="product"):
     return [
-        asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)),
-                     role=role, user=user).asset
+        asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), role=role, user=user).asset
         for n in range(count)
     ]
 
 
 def test_roles_change_in_bulk_for_the_selected_images_only(staff_client, project, staff):
     first, second, third = add_assets(project, staff, 3)
-    staff_client.post(reverse("assets:bulk", args=[project.pk]),
-                      {"action": "set_role", "role": "garment", "asset": [first.pk, third.pk]})
-    assert dict(Asset.objects.values_list("pk", "role")) == {first.pk: "garment", second.pk: "product",
-                                                             third.pk: "garment"}
+    staff_client.post(
+        reverse("assets:bulk", args=[project.pk]),
+        {"action": "set_role", "role": "garment", "asset": [first.pk, third.pk]},
+    )
+    assert dict(Asset.objects.values_list("pk", "role")) == {
+        first.pk: "garment",
+        second.pk: "product",
+        third.pk: "garment",
+    }
 
 
-def test_bulk_delete_removes_rows_and_files_after_commit(staff_client, project, staff, media_storage,
-                                                          django_capture_on_commit_callbacks):
+def test_bulk_delete_removes_rows_and_files_after_commit(
+    staff_client, project, staff, media_storage, django_capture_on_commit_callbacks
+):
     first, second = add_assets(project, staff, 2)
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("assets:bulk", args=[project.pk]),
-                                     {"action": "delete", "asset": [first.pk]}, headers={"HX-Request": "true"})
+        response = staff_client.post(
+            reverse("assets:bulk", args=[project.pk]),
+            {"action": "delete", "asset": [first.pk]},
+            headers={"HX-Request": "true"},
+        )
     assert "Deleted 1 image." in response.content.decode()
     assert list(Asset.objects.all()) == [second]
     assert not (media_storage / first.file.name).exists()
@@ -50,8 +58,9 @@ def test_bulk_without_a_selection_says_so(staff_client, project):
 
 def test_the_grid_filters_by_role_with_counts(staff_client, project, staff):
     add_assets(project, staff, 2)
-    reference = asset_ingest(project=project, upload=upload("ref.jpg", images.jpeg(colour="#7048e8")),
-                             role="reference", user=staff).asset
+    reference = asset_ingest(
+        project=project, upload=upload("ref.jpg", images.jpeg(colour="#7048e8")), role="reference", user=staff
+    ).asset
     page = staff_client.get(reverse("projects:detail", args=[project.pk]) + "?role=reference").content.decode()
     assert page.count('name="asset"') == 1
     assert f'value="{reference.pk}"' in page
