@@ -21,9 +21,16 @@ run: setup
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+# Browser tests need Debian's chromium. Without it they are left out, loudly, unless REQUIRE_BROWSER=1 (CI).
+CHROMIUM_PATH ?= /usr/bin/chromium
 test: $(VENV)/.installed lint
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@if [ -x "$(CHROMIUM_PATH)" ] || [ -n "$(REQUIRE_BROWSER)" ]; then \
+		$(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+		echo "NOTE: no chromium at $(CHROMIUM_PATH): browser tests left out (sudo apt-get install chromium)."; \
+		$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
 
 benchmark: setup
 	$(PY) manage.py benchmark upload

@@ -1,10 +1,19 @@
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from studio.accounts.models import Membership, Role, Team, User
 from studio.projects.models import Project
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in Chinese leaves Chinese active in the thread; each test starts in English again."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,14 @@ GETTEXT_FUNCTIONS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def restore_active_language():
+    """LocaleMiddleware leaves the request's language active in this thread; don't leak Chinese into later tests."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 def load_po() -> polib.POFile:
     return polib.pofile(str(PO_PATH))
 
@@ -244,5 +252,5 @@ def test_project_page_in_chinese_keeps_js_placeholders(client):
     content = response.content.decode()
     assert "上传为" in content and "参考图" in content
     # The uploader's JS fills these in; the template tag must hand them over single-percent.
-    assert 'data-text-summary="已添加 %(kept)s 个 · 重复 %(duplicate)s 个 · 已拒绝 %(rejected)s 个"' in content
+    assert 'data-text-summary="已添加：%(kept)s · 重复：%(duplicate)s · 已拒绝：%(rejected)s"' in content
     assert "%%(" not in content

@@ -28,6 +28,6 @@ def current_membership(request) -> Membership:
 def require_edit(membership: Membership) -> None:
     if not membership.can_edit:
         raise PermissionDenied(
-            _("Your role in %(team)s is %(role)s: only staff and admins can change projects and images.")
+            _("Your role in “%(team)s” is %(role)s: only Staff and Admins can change projects and images.")
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )

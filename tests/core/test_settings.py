@@ -18,8 +18,16 @@ SHOW = (
 )
 
 
+# What the test process itself sets (the browser tests allow the ORM next to Playwright's event loop).
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def clean_environment() -> dict:
+    return {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
+
+
 def run(code: str, tmp_path, **environment) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "DEBUG"}}
+    env = clean_environment()
     env.update({"DJANGO_SETTINGS_MODULE": "studio.settings", "STUDIO_VAR_DIR": str(tmp_path / "var"), **environment})
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
@@ -75,7 +83,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         text=True,
         timeout=60,
         env={
-            **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+            **clean_environment(),
             "DEBUG": "0",
             "SECRET_KEY": "a-long-random-production-secret-" + "x9" * 20,
             "ALLOWED_HOSTS": "studio.example.com",

@@ -83,7 +83,8 @@ def test_the_list_shows_counts_and_recent_thumbnails_in_constant_queries(
 def test_empty_states_say_what_to_do_next(staff_client, reviewer_client, team):
     assert "Start your first project" in staff_client.get(reverse("projects:list")).content.decode()
     assert (
-        "Staff members of your team create projects" in reviewer_client.get(reverse("projects:list")).content.decode()
+        "Staff and admins of your team create projects"
+        in reviewer_client.get(reverse("projects:list")).content.decode()
     )
 
 
