@@ -80,3 +80,43 @@ def test_bulk_role_change_and_delete_with_confirmation(page, staff, project, scr
     expect(page.locator(".asset-card")).to_have_count(2)
     screenshot(page, "after-bulk")
     assert Asset.objects.count() == 2
+
+
+DROP_FILES = """async (files) => {
+  const transfer = new DataTransfer();
+  for (const file of files) {
+    const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], file.name, { type: file.type }));
+  }
+  document.body.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+}"""
+
+
+def test_files_dropped_on_the_page_are_each_reported(page, staff, project, screenshot):
+    import base64
+
+    from studio.assets.ingest import asset_ingest
+    from tests.images import upload
+
+    photo = images.jpeg(colour="#c0392b")
+    asset_ingest(project=project, upload=upload("dress.jpg", photo), user=staff)
+    page.goto("/login/")
+    page.get_by_label("Username").fill(staff.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/projects/{project.pk}/")
+
+    dropped = [("new.jpg", images.jpeg(colour="#2e8b57")), ("dress-again.jpg", photo), ("notes.jpg", b"plain text")]
+    page.evaluate(
+        DROP_FILES,
+        [{"name": n, "type": "image/jpeg", "data": base64.b64encode(data).decode()} for n, data in dropped],
+    )
+
+    expect(page.locator(".upload-summary")).to_have_text(re.compile(r"^Added: 1 · Duplicates: 1 · Rejected: 1"))
+    expect(page.locator(".upload-row.is-duplicate")).to_contain_text("Already in this project as “dress.jpg”")
+    expect(page.locator(".upload-row.is-rejected")).to_contain_text("notes.jpg")
+    expect(page.locator(".upload-row.is-rejected")).to_contain_text("not a JPEG, PNG or WebP image")
+    expect(page.locator(".asset-card")).to_have_count(2)
+    screenshot(page, "dropped")
+    assert sorted(Asset.objects.values_list("original_name", flat=True)) == ["dress.jpg", "new.jpg"]
