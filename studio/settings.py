@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.projects",
     "studio.assets",
+    "studio.vendors",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_MB", 25) * 1024 * 1024
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_MEGAPIXELS", 50) * 1_000_000
 THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)
+
+# Vendors: the result hosts that may be private addresses (the built-in simulator), and where vendors
+# reach the studio to fetch input images.
+VENDOR_ALLOWED_PRIVATE_HOSTS = envlist("VENDOR_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:8100" if DEBUG else "")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+INPUT_URL_MAX_AGE_SECONDS = envint("INPUT_URL_MAX_AGE_SECONDS", 6 * 3600)
 
 # Languages: English and Simplified Chinese; the compiled catalogues are in the repository.
 LANGUAGE_CODE = "en"

@@ -1,0 +1,243 @@
+"""The one shape every vendor adapter speaks, whatever its vendor's wire format.
+
+The worker only ever sees these value objects: a normalized task state, result files with their
+kind, and errors carrying a class from which it alone decides whether to retry.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO, Any, ClassVar
+
+from studio.vendors.operations import Operation
+from studio.vendors.params import Param, clean_params
+
+
+class Status(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partially_succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.CANCELED)
+
+
+class ErrorClass(StrEnum):
+    BAD_CREDENTIALS = "bad_credentials"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    INVALID_PARAMETERS = "invalid_parameters"
+    RATE_LIMITED = "rate_limited"  # also "queue full": wait and try again
+    TRANSIENT = "transient"  # network trouble, 5xx, malformed answers: try again
+    PERMANENT = "permanent"  # the vendor refused this task for good
+
+    @property
+    def is_retryable(self) -> bool:
+        return self in (ErrorClass.RATE_LIMITED, ErrorClass.TRANSIENT)
+
+
+class FileKind(StrEnum):
+    IMAGE = "image"
+    VECTOR = "vector"
+    GRID = "grid"
+    ALTERNATIVE = "alternative"
+
+
+class VendorError(Exception):
+    """A vendor call that did not work. `message` is the vendor's own words (secrets redacted)."""
+
+    def __init__(
+        self,
+        error_class: ErrorClass,
+        message: str,
+        *,
+        code: str | int | None = None,
+        http_status: int | None = None,
+        field_errors: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.error_class = error_class
+        self.message = message
+        self.code = code
+        self.http_status = http_status
+        self.field_errors = field_errors or {}
+
+    def __repr__(self) -> str:
+        return f"VendorError({self.error_class}, {self.message!r}, code={self.code!r}, http_status={self.http_status})"
+
+
+class InvalidParameters(VendorError):
+    """Raised before any call: what the user chose breaks a rule the vendor documents."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        message = "; ".join(f"{name}: {error}" for name, error in field_errors.items())
+        super().__init__(ErrorClass.INVALID_PARAMETERS, message, field_errors=field_errors)
+
+
+class NotSupported(Exception):
+    """The vendor has no such endpoint (for example cancel anywhere but lingtu)."""
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    url: str
+    kind: FileKind = FileKind.IMAGE
+    source: str = ""  # the vendor's pointer to the input it was made from (a product URL, a child id), if given
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What the vendor says is left on our account there: points, a count of runs, money."""
+
+    points: int | None = None
+    remaining_count: int | None = None
+    remaining_money: float | None = None
+
+
+@dataclass
+class TaskState:
+    status: Status
+    vendor_task_id: str = ""
+    record_ids: list[str] = field(default_factory=list)
+    files: list[ResultFile] = field(default_factory=list)
+    progress: int | None = None  # percent, when the vendor says
+    cost: int | None = None  # what the vendor charged for it, in its own unit
+    balance: Balance | None = None
+    error: VendorError | None = None  # why a failed task failed
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. generated_prompt, failed child count
+    raw: Any = None  # the vendor's answer as received, for the task's record
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """One input of a request. URL vendors fetch `url` (signed, expiring); upload vendors read `open()`."""
+
+    role: str
+    url: str
+    name: str = "image.png"
+    content_type: str = "image/png"
+    open: Callable[[], IO[bytes]] | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # garment type, placement on a canvas…
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    operation: Operation
+    model: str
+    params: dict[str, Any]
+    inputs: tuple[InputImage, ...] = ()
+    idempotency_key: str = ""
+
+    def inputs_with_role(self, role: str) -> list[InputImage]:
+        return [image for image in self.inputs if image.role == role]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How many inputs of one role an operation takes."""
+
+    role: str
+    min: int = 1
+    max: int = 1
+    label: str = ""
+
+
+class Adapter(ABC):
+    """Base of every vendor adapter. A subclass builds its vendor's requests and reads its answers."""
+
+    kind: ClassVar[str]
+    default_poll_interval: ClassVar[float] = 3.0
+    credential_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, base_url: str, credentials: dict[str, str], http=None, options: dict | None = None):
+        from studio.vendors.http import VendorHttp
+
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.options = options or {}
+        self.http = http or VendorHttp(secrets=[value for value in credentials.values() if value])
+
+    # What can be asked -------------------------------------------------------------------------
+
+    @abstractmethod
+    def parameters(self, operation: Operation, model: str) -> list[Param]:
+        """The parameters a user can set for this operation and model, with their documented rules."""
+
+    @abstractmethod
+    def input_specs(self, operation: Operation, model: str) -> list[InputSpec]:
+        """The inputs this operation takes, by role."""
+
+    def validate(self, request: SubmitRequest) -> SubmitRequest:
+        """Checks every documented rule before any call; returns the request with cleaned parameters."""
+        errors: dict[str, str] = {}
+        try:
+            params = clean_params(self.parameters(request.operation, request.model), request.params)
+        except InvalidParameters as invalid:
+            errors.update(invalid.field_errors)
+            params = request.params
+        for spec in self.input_specs(request.operation, request.model):
+            count = len(request.inputs_with_role(spec.role))
+            if not spec.min <= count <= spec.max:
+                errors[spec.role] = _count_message(spec, count)
+        if errors:
+            raise InvalidParameters(errors)
+        cleaned = SubmitRequest(request.operation, request.model, params, request.inputs, request.idempotency_key)
+        self.check_rules(cleaned)
+        return cleaned
+
+    def check_rules(self, request: SubmitRequest) -> None:
+        """Rules that span several parameters or inputs; raise InvalidParameters."""
+        return None
+
+    def price_inputs(self, request: SubmitRequest) -> dict[str, Any]:
+        """The values an offering's price table is keyed by (an adapter may add derived ones)."""
+        return dict(request.params)
+
+    def output_count(self, request: SubmitRequest) -> int:
+        """How many images this one vendor call should give back (what points are charged for)."""
+        return 1
+
+    def split(self, request: SubmitRequest) -> list[SubmitRequest]:
+        """One request per vendor call; a vendor with a per-call limit splits here."""
+        return [request]
+
+    # Calls -------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def submit(self, request: SubmitRequest) -> TaskState:
+        """Sends the task. The answer may already be terminal (some vendors finish at once)."""
+
+    @abstractmethod
+    def poll(self, vendor_task_id: str) -> TaskState:
+        """Asks for the task's state and, when done, its result files."""
+
+    def cancel(self, vendor_task_id: str) -> bool:
+        raise NotSupported(f"{self.kind} cannot cancel a task")
+
+    def balance(self) -> Balance | None:
+        """The vendor-side balance, where the vendor has an endpoint for it."""
+        return None
+
+    def check_connection(self) -> str:
+        """Calls the cheapest real endpoint; returns a short description or raises VendorError."""
+        raise NotSupported(f"{self.kind} has no connection check")
+
+
+def _count_message(spec: InputSpec, count: int) -> str:
+    from django.utils.translation import gettext as _
+
+    label = spec.label or spec.role
+    if spec.min == spec.max:
+        return _("%(label)s: exactly %(n)d needed, %(count)d given.") % {"label": label, "n": spec.min, "count": count}
+    return _("%(label)s: between %(min)d and %(max)d needed, %(count)d given.") % {
+        "label": label,
+        "min": spec.min,
+        "max": spec.max,
+        "count": count,
+    }

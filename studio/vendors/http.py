@@ -1,0 +1,141 @@
+"""All vendor traffic goes through here (after saleor's http_client and healthchecks' lib/curl).
+
+- timeouts per phase, no redirects, bounded response size;
+- result downloads refused for private, loopback and link-local addresses unless the host:port is
+  listed in settings.VENDOR_ALLOWED_PRIVATE_HOSTS (the simulator in development and tests);
+- every secret of the account is redacted from log lines and error messages;
+- failures come back as VendorError with a class, never as a swallowed empty answer.
+
+Known limit: the address check resolves the name before httpx connects, so a DNS answer that
+changes in between (rebinding) is not caught; vendors' result hosts are public CDNs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+
+from studio.vendors.base import ErrorClass, VendorError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=60.0, pool=5.0)
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class VendorResponse:
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    elapsed_ms: float
+
+    def json(self):
+        """The body as JSON; a body that is not JSON is the vendor's fault and worth a retry."""
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            snippet = self.content[:200].decode("utf-8", "replace")
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"malformed JSON from vendor: {snippet!r}", http_status=self.status
+            ) from None
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+class VendorHttp:
+    def __init__(
+        self,
+        *,
+        secrets: list[str] = (),
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.secrets = [secret for secret in secrets if secret]
+        self.max_response_bytes = max_response_bytes
+        self.client = httpx.Client(
+            timeout=timeout, follow_redirects=False, transport=transport, headers={"User-Agent": "Studio/1.0"}
+        )
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def request(self, method: str, url: str, **kwargs) -> VendorResponse:
+        """One API call. Network trouble and oversize bodies raise VendorError (transient)."""
+        return self._send(method, url, limit=self.max_response_bytes, **kwargs)
+
+    def download(self, url: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+        """A result file. Private addresses are refused unless allowed; redirects are not followed."""
+        self.check_public(url)
+        response = self._send("GET", url, limit=max_bytes)
+        if response.status != 200:
+            error_class = ErrorClass.PERMANENT if response.status in (403, 404, 410) else ErrorClass.TRANSIENT
+            raise VendorError(
+                error_class, f"result download answered HTTP {response.status}", http_status=response.status
+            )
+        return response.content
+
+    def check_public(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise VendorError(ErrorClass.PERMANENT, f"not a downloadable URL: {self.redact(url)!r}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if f"{parts.hostname}:{port}" in settings.VENDOR_ALLOWED_PRIVATE_HOSTS:
+            return
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
+        except socket.gaierror:
+            raise VendorError(ErrorClass.TRANSIENT, f"cannot resolve {parts.hostname}") from None
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global:
+                raise VendorError(
+                    ErrorClass.PERMANENT, f"refused to download from a private address ({parts.hostname} → {ip})"
+                )
+
+    def _send(self, method: str, url: str, *, limit: int, **kwargs) -> VendorResponse:
+        started = time.monotonic()
+        safe_url = self.redact(url)
+        try:
+            with self.client.stream(method, url, **kwargs) as response:
+                declared = int(response.headers.get("Content-Length") or 0)
+                if declared > limit:
+                    raise _too_large(limit, response.status_code)
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise _too_large(limit, response.status_code)
+        except httpx.TimeoutException as error:
+            logger.warning("%s %s timed out (%s)", method, safe_url, type(error).__name__)
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"the vendor did not answer in time ({type(error).__name__})"
+            ) from None
+        except httpx.HTTPError as error:
+            message = self.redact(f"{type(error).__name__}: {error}")
+            logger.warning("%s %s failed: %s", method, safe_url, message)
+            raise VendorError(ErrorClass.TRANSIENT, f"could not reach the vendor ({message})") from None
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.info("%s %s → %s in %.0f ms", method, safe_url, response.status_code, elapsed_ms)
+        return VendorResponse(response.status_code, response.headers, bytes(body), elapsed_ms)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _too_large(limit: int, status: int) -> VendorError:
+    return VendorError(ErrorClass.TRANSIENT, f"the vendor's answer is larger than {limit} bytes", http_status=status)
