@@ -303,5 +303,8 @@ def upload_all(client: httpx.Client, project_id: int, paths: list[Path], concurr
         result = response.json()["results"][0]
         return {**outcome, "status": result["status"], "message": result["message"]}
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    try:
         return list(pool.map(upload, paths))
+    finally:
+        pool.shutdown(cancel_futures=True)  # on Ctrl-C, drop the uploads not yet started

@@ -158,6 +158,7 @@ class Simulator:
         self.faults: list[Fault] = []
         self.calls: Counter[str] = Counter()
         self.rate_limit_bodies: dict[str, Callable[[], Response]] = {}  # each vendor's own 429 answer
+        self.state: dict[str, dict[str, Any]] = {}  # per vendor: accepted credentials, balances…
         self.verbose = False
         self._ids = itertools.count(1)
         self._register_control_routes()

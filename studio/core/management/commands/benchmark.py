@@ -26,7 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, which, **options):
         if options["images"] < 1 or options["concurrency"] < 1:
             raise CommandError("--images and --concurrency must be at least 1.")
-        self.benchmarks()[which](**options)
+        try:
+            self.benchmarks()[which](**options)
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted; the server is stopped.") from None
 
     def upload(self, *, images, concurrency, width, height, keep, **options):
         result = benchmarks.run_upload(
@@ -37,7 +40,7 @@ class Command(BaseCommand):
         counts = result.counts
         self.stdout.write(
             f"upload benchmark: {result.images} JPEGs {width}×{height}, "
-            f"{result.average_bytes / 1e6:.1f} MB average, concurrency {concurrency}\n"
+            f"{result.average_bytes / 2**20:.1f} MB average, concurrency {concurrency}\n"
             f"  total            {result.seconds:.2f} s\n"
             f"  per image        {per_image_ms:.1f} ms (wall, {concurrency} concurrent uploads)"
             f"{self._verdict(per_image_ms <= UPLOAD_TARGET_MS, f'target < {UPLOAD_TARGET_MS} ms')}\n"
