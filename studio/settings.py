@@ -177,6 +177,12 @@ THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)
 VENDOR_ALLOWED_PRIVATE_HOSTS = envlist("VENDOR_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:8100" if DEBUG else "")
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 INPUT_URL_MAX_AGE_SECONDS = envint("INPUT_URL_MAX_AGE_SECONDS", 6 * 3600)
+CREDENTIALS_ENCRYPTION_KEYS = envlist("CREDENTIALS_ENCRYPTION_KEYS")
+if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured(
+        "CREDENTIALS_ENCRYPTION_KEYS must be set when DEBUG=0 (vendor keys are stored encrypted with it). "
+        "Make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
 
 # Languages: English and Simplified Chinese; the compiled catalogues are in the repository.
 LANGUAGE_CODE = "en"

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.assets import services
 from studio.assets.ingest import asset_ingest
 from studio.assets.models import Asset, AssetRole
+from studio.assets.vendor_urls import asset_from_token
 from studio.projects.access import get_project_for_user, require_active
 from studio.projects.views import render_project_page
 
@@ -116,3 +117,12 @@ def asset_original(request, asset_id: int):
     asset = _get_asset_for_user(request, asset_id)
     download = request.GET.get("download") == "1"
     return _serve(asset.file, asset.content_type, download_name=asset.original_name if download else None)
+
+
+@require_GET
+def asset_vendor_input(request, token: str, filename: str):
+    """No sign-in: the signed token is the permission, for this one file, until it expires."""
+    asset = asset_from_token(token)
+    if asset is None:
+        raise Http404
+    return _serve(asset.file, asset.content_type)

@@ -59,6 +59,15 @@ def test_uploads_land_in_the_bucket_and_are_served_by_short_lived_signed_urls(s3
     assert fetched.content[8:12] == b"WEBP"
 
 
+def test_vendor_input_urls_are_presigned_by_the_bucket(s3_storage, project, staff):
+    from studio.assets.vendor_urls import asset_vendor_url
+
+    asset = asset_ingest(project=project, upload=upload("shirt.jpg", images.jpeg()), user=staff).asset
+    url = asset_vendor_url(asset, max_age=900)
+    assert "X-Amz-Expires=900" in url
+    assert httpx.get(url).content == asset.file.open("rb").read()
+
+
 def test_healthz_checks_the_bucket(s3_storage, client, db):
     assert client.get(reverse("healthz")).json()["checks"]["storage"]["ok"] is True
 

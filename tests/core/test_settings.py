@@ -65,6 +65,7 @@ def test_environment_variables_switch_to_postgresql_redis_and_s3(tmp_path):
     ("environment", "complaint"),
     [
         ({"DEBUG": "0"}, "SECRET_KEY must be set when DEBUG=0"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "CREDENTIALS_ENCRYPTION_KEYS must be set when DEBUG=0"),
         ({"STORAGE_BACKEND": "s3"}, "STORAGE_BACKEND=s3 needs STORAGE_BUCKET"),
         ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND must be 'filesystem' or 's3'"),
     ],
@@ -87,6 +88,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
             "DEBUG": "0",
             "SECRET_KEY": "a-long-random-production-secret-" + "x9" * 20,
             "ALLOWED_HOSTS": "studio.example.com",
+            "CREDENTIALS_ENCRYPTION_KEYS": "fHnVZ1m5Yg0Q0oGm3lB1m9JQk0o8yq2m6z7Zc8G8xk4=",
             "STUDIO_VAR_DIR": str(tmp_path / "var"),
         },
     )

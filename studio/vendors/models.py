@@ -1,0 +1,82 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from studio.vendors.catalogue import KINDS, adapter_class, points_per_output
+from studio.vendors.crypto import decrypt_credentials, encrypt_credentials
+from studio.vendors.operations import Operation
+
+VendorKind = models.TextChoices("VendorKind", [(kind.upper(), kind) for kind in KINDS])
+
+
+class VendorAccount(models.Model):
+    """Our account at one vendor: where to reach it, its (encrypted) keys and how hard we may push it."""
+
+    kind = models.CharField(_("vendor"), max_length=16, choices=VendorKind.choices)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    base_url = models.URLField(_("base URL"), max_length=300)
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    credentials_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    max_concurrent_tasks = models.PositiveSmallIntegerField(_("tasks in flight at most"), default=4)
+    poll_interval_seconds = models.FloatField(
+        _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
+    )
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return decrypt_credentials(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict[str, str]) -> None:
+        self.credentials_encrypted = encrypt_credentials(values)
+        self.credentials_updated_at = timezone.now()
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+    @property
+    def poll_interval(self) -> float:
+        return self.poll_interval_seconds or adapter_class(self.kind).default_poll_interval
+
+    def adapter(self):
+        return adapter_class(self.kind)(base_url=self.base_url, credentials=self.credentials, options=self.options)
+
+
+class Offering(models.Model):
+    """One thing a user can buy: an operation done by a vendor account's model, at a points price."""
+
+    account = models.ForeignKey(VendorAccount, on_delete=models.PROTECT, related_name="offerings")
+    operation = models.CharField(_("operation"), max_length=32, choices=Operation.choices)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    label = models.CharField(_("label"), max_length=150)
+    points = models.PositiveIntegerField(_("points per output"))
+    price_by = models.JSONField(default=list, blank=True, help_text=_("Parameters the price depends on."))
+    price_table = models.JSONField(default=dict, blank=True, help_text=_("Points per output by parameter values."))
+    fixed_params = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["operation", "account__kind", "model"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "operation", "model"], name="one_offering_per_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} · {self.account.name}"
+
+    def points_per_output(self, price_inputs: dict) -> int:
+        return points_per_output(
+            points=self.points, price_by=self.price_by, price_table=self.price_table, price_inputs=price_inputs
+        )
