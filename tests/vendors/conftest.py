@@ -66,7 +66,7 @@ def image_host(tmp_path, settings):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
 
     class Host:
@@ -93,7 +93,7 @@ def run_simulator(settings):
         simulator.public_url = f"http://127.0.0.1:{port}"
         for module in modules:
             module.register(simulator)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
         settings.VENDOR_ALLOWED_PRIVATE_HOSTS = [*settings.VENDOR_ALLOWED_PRIVATE_HOSTS, f"127.0.0.1:{port}"]
         return simulator.public_url, simulator
