@@ -12,6 +12,8 @@ class HashingUploadHandler(FileUploadHandler):
     goes on: the other files of the same batch are still kept, and the big one is reported.
     """
 
+    chunk_size = 1024 * 1024  # fewer, larger chunks: the multipart parser's Python loop runs 16× less often
+
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)

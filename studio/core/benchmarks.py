@@ -4,11 +4,12 @@
 80 ms each, with the server staying under 400 MB". It:
 
 1. generates distinct, photo-like noisy JPEGs into a temporary folder (not timed);
-2. starts `manage.py runserver --noreload` (threaded, as `make run` does) in a separate process, on a
-   fresh SQLite database and media folder inside that temporary folder, so no real data is touched;
+2. starts the web server `make run` uses (gunicorn, see studio/core/servers.py) in separate processes,
+   on a fresh SQLite database and media folder inside that temporary folder, so no real data is touched;
 3. logs in over HTTP and posts every image, one file per request, to the real upload view with a few
    uploads in flight at once, timing the whole upload phase (wall clock);
-4. reads the server process's resident memory: VmRSS before the uploads, VmHWM (its peak) after.
+4. reads the server's resident memory, summed over its master and worker processes: VmRSS before the
+   uploads, VmHWM (each process's peak) after.
 """
 
 import logging
@@ -32,6 +33,8 @@ import httpx
 from django.conf import settings
 from django.core.management.base import CommandError
 from PIL import Image, ImageChops
+
+from studio.core.servers import web_server_command
 
 STARTUP_SECONDS = 60
 REQUEST_SECONDS = 300
@@ -163,14 +166,14 @@ def _patch_colour(index: int) -> tuple[int, int, int]:
 
 @contextmanager
 def studio_server(var_dir: Path, log: Callable) -> Iterator[Server]:
-    """A `runserver --noreload` on a free port over a fresh database in var_dir; stopped on the way out."""
+    """The studio's web server on a free port over a fresh database in var_dir; stopped on the way out."""
     var_dir.mkdir(parents=True)
     env = _server_env(var_dir)
     _manage(env, "migrate", "--noinput")
     port = _free_port()
     log_file = open(var_dir / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        web_server_command(f"127.0.0.1:{port}"),
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log_file,
@@ -179,8 +182,6 @@ def studio_server(var_dir: Path, log: Callable) -> Iterator[Server]:
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, process, var_dir / "server.log")
-        if not _listens_on(process.pid, port):
-            raise CommandError(f"Process {process.pid} is not the one listening on port {port}.")
         log(f"Server pid {process.pid} at {url}")
         yield Server(url=url, pid=process.pid, env=env)
     finally:
@@ -229,24 +230,6 @@ def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
     raise CommandError(f"The server did not become healthy at {url}/healthz within {STARTUP_SECONDS} s.")
 
 
-def _listens_on(pid: int, port: int) -> bool:
-    """True if the process itself holds the listening socket (not a reloader's child)."""
-    inodes = set()
-    with open("/proc/net/tcp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:  # 0A: LISTEN
-                inodes.add(f"socket:[{fields[9]}]")
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            if os.readlink(fd) in inodes:
-                return True
-        except FileNotFoundError:
-            continue
-    return False
-
-
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -258,7 +241,18 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def read_status_kb(pid: int, field: str) -> int:
-    """A memory figure (VmRSS, VmHWM, …) from /proc/<pid>/status, in kB."""
+    """A memory figure (VmRSS, VmHWM, …) in kB, summed over the server process and its workers."""
+    return sum(_status_kb(process, field) for process in [pid, *_children(pid)])
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def _status_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1])

@@ -2,6 +2,7 @@
 
 import io
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageDraw
@@ -9,6 +10,10 @@ from PIL import Image, ImageDraw
 from studio.accounts.models import Membership, Role, Team, User
 from studio.assets.ingest import asset_ingest
 from studio.projects.models import Project
+from studio.simulator.app import demo_credentials
+from studio.vendors.catalogue import KINDS
+from studio.vendors.models import VendorAccount
+from studio.vendors.services import offerings_load
 
 DEMO_TEAM = "Demo team"
 SECOND_TEAM = "Outlet team"
@@ -43,6 +48,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     Membership.objects.get_or_create(
         user=User.objects.get(username="admin"), team=second_team, defaults={"role": Role.STAFF}
     )
+    _demo_vendor_accounts()
     if not Project.objects.filter(team=team).exists():
         project = Project.objects.create(
             team=team, name="Spring catalogue", created_by=User.objects.get(username="staff")
@@ -51,6 +57,18 @@ def seed_demo() -> list[tuple[str, str, str]]:
             upload = ContentFile(_product_photo(colour), name=f"{name.lower().replace(' ', '-')}.jpg")
             asset_ingest(project=project, upload=upload, user=project.created_by)
     return [(username, password, role.label) for username, password, role in DEMO_USERS]
+
+
+def _demo_vendor_accounts() -> None:
+    """One account per vendor, pointed at the built-in simulator, with every offering of its catalogue."""
+    for kind in KINDS:
+        account, created = VendorAccount.objects.get_or_create(
+            name=f"{kind} (simulator)", defaults={"kind": kind, "base_url": settings.SIMULATOR_URL}
+        )
+        if created:
+            account.set_credentials(demo_credentials(kind))
+            account.save()
+            offerings_load(account=account)
 
 
 def _product_photo(colour: str) -> bytes:

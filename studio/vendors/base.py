@@ -214,8 +214,12 @@ class Adapter(ABC):
         """Sends the task. The answer may already be terminal (some vendors finish at once)."""
 
     @abstractmethod
-    def poll(self, vendor_task_id: str) -> TaskState:
-        """Asks for the task's state and, when done, its result files."""
+    def poll(self, vendor_task_id: str, *, submitted: dict[str, Any] | None = None) -> TaskState:
+        """Asks for the task's state and, when done, its result files.
+
+        `submitted` is the `details` of the submit's TaskState, kept by the worker: some vendors'
+        answers only make sense next to what the submit said (imagewash's items, to map results).
+        """
 
     def cancel(self, vendor_task_id: str) -> bool:
         raise NotSupported(f"{self.kind} cannot cancel a task")

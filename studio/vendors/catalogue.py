@@ -22,8 +22,9 @@ class CatalogueEntry:
     fixed_params: dict[str, Any] = field(default_factory=dict)  # sent with every request of this offering
 
 
-def points_per_output(*, points: int, price_by: tuple[str, ...] | list[str], price_table: dict[str, int],
-                      price_inputs: dict[str, Any]) -> int:
+def points_per_output(
+    *, points: int, price_by: tuple[str, ...] | list[str], price_table: dict[str, int], price_inputs: dict[str, Any]
+) -> int:
     """The price of one output: the table's entry for these parameter values, else the flat price."""
     if not price_by:
         return points

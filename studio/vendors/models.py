@@ -18,7 +18,7 @@ class VendorAccount(models.Model):
     credentials_encrypted = models.TextField(blank=True, editable=False)
     credentials_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
-    max_concurrent_tasks = models.PositiveSmallIntegerField(_("tasks in flight at most"), default=4)
+    max_concurrent_tasks = models.PositiveSmallIntegerField(_("max concurrent tasks"), default=4)
     poll_interval_seconds = models.FloatField(
         _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
     )

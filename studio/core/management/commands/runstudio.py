@@ -2,11 +2,14 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.core.demo import DEMO_USERS
+from studio.core.servers import web_server_command
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 15
@@ -17,22 +20,25 @@ def _interrupt(signum, frame):
 
 
 class Command(BaseCommand):
-    help = "Starts the whole studio (web server and worker) in the foreground; Ctrl-C stops them all."
+    help = "Starts the whole studio (web server, worker, vendor simulator) in the foreground; Ctrl-C stops them all."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
 
     def handle(self, *args, addr, **options):
         manage = [sys.executable, "manage.py"]
+        simulator = urlsplit(settings.SIMULATOR_URL)
         commands = {
-            "web": [*manage, "runserver", addr, "--noreload"],
+            "web": web_server_command(addr),
             "worker": [*manage, "qcluster"],
+            "simulator": [*manage, "simulate_vendors", "--host", simulator.hostname, "--port", str(simulator.port)],
         }
         processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the studio as cleanly as Ctrl-C
         url = f"http://{addr}/"
         try:
-            self._wait_healthy(url, processes)
+            self._wait_until_answering(f"{url}healthz", processes)
+            self._wait_until_answering(f"{settings.SIMULATOR_URL}/_simulator/calls", processes)
             self._banner(url)
             while all(process.poll() is None for process in processes.values()):
                 time.sleep(0.5)
@@ -43,18 +49,18 @@ class Command(BaseCommand):
         finally:
             self._stop(processes)
 
-    def _wait_healthy(self, url, processes):
+    def _wait_until_answering(self, url, processes):
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if any(process.poll() is not None for process in processes.values()):
                 raise CommandError("A studio process failed to start; see its output above.")
             try:
-                if httpx.get(f"{url}healthz", timeout=2).status_code == 200:
+                if httpx.get(url, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        raise CommandError(f"The studio did not become healthy at {url}healthz within {STARTUP_SECONDS} s.")
+        raise CommandError(f"{url} did not answer within {STARTUP_SECONDS} s.")
 
     def _banner(self, url):
         line = "─" * 56
@@ -62,6 +68,7 @@ class Command(BaseCommand):
         self.stdout.write("  Demo logins (team “Demo team”):")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"    {role.label:<9} {username} / {password}")
+        self.stdout.write(f"  Vendors: the built-in simulator at {settings.SIMULATOR_URL}")
         self.stdout.write(f"  Press Ctrl-C to stop.\n{line}\n")
 
     def _stop(self, processes):

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+
+from studio.simulator.app import build_simulator
+from studio.simulator.core import FAULTS, make_server
+
+
+class Command(BaseCommand):
+    help = "Serves all five vendor APIs, as their documents describe them, for demos, development and tests."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8100)
+        parser.add_argument("--latency", type=float, default=3.0, help="seconds from submit to result")
+        parser.add_argument("--verbose", action="store_true", help="log every request")
+
+    def handle(self, *args, host, port, latency, verbose, **options):
+        simulator = build_simulator(latency=latency, public_url=f"http://{host}:{port}")
+        simulator.verbose = verbose
+        server = make_server(simulator, host, port)
+        self.stdout.write(f"Vendor simulator on http://{host}:{port} (latency {latency:g} s)")
+        self.stdout.write(
+            f'  faults: POST /_simulator/faults {{"kind": one of {", ".join(FAULTS)}, "vendor": "*", "times": 1}}'
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

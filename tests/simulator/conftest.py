@@ -1,0 +1,1 @@
+from tests.vendor_fixtures import image_host, recorder, run_simulator  # noqa: F401 (pytest fixtures)
