@@ -76,6 +76,13 @@ class Offering(models.Model):
     def __str__(self) -> str:
         return f"{self.label} · {self.account.name}"
 
+    def parameters(self):
+        """The parameter schema of this operation and model, with the vendor's documented rules."""
+        return adapter_class(self.account.kind)(base_url="", credentials={}).parameters(self.operation, self.model)
+
+    def input_specs(self):
+        return adapter_class(self.account.kind)(base_url="", credentials={}).input_specs(self.operation, self.model)
+
     def points_per_output(self, price_inputs: dict) -> int:
         return points_per_output(
             points=self.points, price_by=self.price_by, price_table=self.price_table, price_inputs=price_inputs

@@ -82,3 +82,12 @@ def test_the_catalogue_loads_every_documented_offering_once(db, kind):
     Offering.objects.filter(account=account).update(points=999)
     assert offerings_load(account=account) == []  # nothing duplicated, admins' prices kept
     assert set(Offering.objects.filter(account=account).values_list("points", flat=True)) == {999}
+
+
+def test_an_offering_exposes_its_vendors_parameter_rules(db):
+    account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.example.com")
+    offerings_load(account=account)
+    expand = Offering.objects.get(account=account, operation="expand")
+    ratios = {param.name: (param.min, param.max) for param in expand.parameters() if param.name.startswith("expand_")}
+    assert ratios == {f"expand_{side}": (0.0, 0.3) for side in ("top", "bottom", "left", "right")}
+    assert [(spec.role, spec.min, spec.max) for spec in expand.input_specs()] == [("product", 1, 1)]
