@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "studio.projects",
     "studio.assets",
     "studio.vendors",
+    "studio.points",
+    "studio.runs",
     "studio.simulator",
 ]
 
@@ -84,20 +86,14 @@ TEMPLATES = [
 
 # Database: SQLite by default. WAL lets the worker and the web server write concurrently;
 # IMMEDIATE transactions plus a busy timeout make writers queue instead of failing with "locked".
-DATABASE_URL = env("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "studio.sqlite3",
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-        }
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'studio.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -105,7 +101,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 Q_CLUSTER = {
     "name": "studio",
-    "workers": envint("Q_WORKERS", 2),
+    "workers": envint("Q_WORKERS", 4),  # the runs driver keeps one busy; the rest run vendor steps
     "timeout": 300,
     "retry": 360,
     "max_attempts": 1,
@@ -178,6 +174,8 @@ THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)
 VENDOR_ALLOWED_PRIVATE_HOSTS = envlist("VENDOR_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:8100" if DEBUG else "")
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 INPUT_URL_MAX_AGE_SECONDS = envint("INPUT_URL_MAX_AGE_SECONDS", 6 * 3600)
+VENDOR_TASK_DEADLINE_SECONDS = envint("VENDOR_TASK_DEADLINE_SECONDS", 15 * 60)  # no answer by then: fail, refund
+TASK_CLAIM_SECONDS = envint("TASK_CLAIM_SECONDS", 120)  # a step not finished by then was lost with its worker
 SIMULATOR_URL = env("SIMULATOR_URL", "http://127.0.0.1:8100")  # where `make run` starts the vendor simulator
 CREDENTIALS_ENCRYPTION_KEYS = envlist("CREDENTIALS_ENCRYPTION_KEYS")
 if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:

@@ -148,7 +148,7 @@ def _decode_and_render(upload) -> tuple[object, bytes, dict]:
                     image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
                 image.load()
                 upright = image
-            thumbnail = _thumbnail(upright, size)
+            thumbnail = webp_thumbnail(upright, size)
     except Rejected:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
@@ -172,7 +172,8 @@ def _encode_like(image: Image.Image, image_format: str, info: dict) -> bytes:
     return buffer.getvalue()
 
 
-def _thumbnail(image: Image.Image, size: int) -> bytes:
+def webp_thumbnail(image: Image.Image, size: int) -> bytes:
+    """A WebP thumbnail of a decoded image, at most `size` pixels on its long side (shrinks `image`)."""
     thumb = image
     thumb.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
     if thumb.mode not in ("RGB", "RGBA"):

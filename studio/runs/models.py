@@ -1,0 +1,163 @@
+"""A run is one composed job; its tasks are its vendor calls; its outputs are the images it made.
+
+Every task change is written before the vendor is called and after it answers, so a worker killed
+at any moment leaves a state to resume from (see studio/runs/worker.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from studio.vendors.operations import Operation
+
+
+class RunState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIAL = "partially_succeeded", _("Partially succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+TERMINAL_RUN_STATES = (RunState.SUCCEEDED, RunState.PARTIAL, RunState.FAILED, RunState.CANCELED)
+
+
+class Run(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="runs")
+    offering = models.ForeignKey("vendors.Offering", on_delete=models.PROTECT, related_name="runs")
+    operation = models.CharField(max_length=32, choices=Operation.choices)
+    params = models.JSONField(default=dict)
+    state = models.CharField(max_length=24, choices=RunState.choices, default=RunState.QUEUED)
+    outputs_expected = models.PositiveIntegerField(default=0)
+    points_charged = models.PositiveIntegerField(default=0)  # the hold at submit (plus any retry holds)
+    points_refunded = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="run_project_recent")]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.operation})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in TERMINAL_RUN_STATES
+
+
+class RunInput(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="inputs")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="run_inputs")
+    role = models.CharField(max_length=16)
+    options = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.asset_id} of run {self.run_id}"
+
+
+class TaskState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SUBMITTING = "submitting", _("Sending")
+    RUNNING = "running", _("At the vendor")
+    COLLECTING = "collecting", _("Storing results")
+    SUCCEEDED = "succeeded", _("Done")
+    PARTIAL = "partially_succeeded", _("Partly done")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+TERMINAL_TASK_STATES = (TaskState.SUCCEEDED, TaskState.PARTIAL, TaskState.FAILED, TaskState.CANCELED)
+ACTIVE_TASK_STATES = (TaskState.SUBMITTING, TaskState.RUNNING, TaskState.COLLECTING)
+
+
+class Task(models.Model):
+    """One vendor call of a run, from submit through polling to its stored outputs."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="tasks")
+    account = models.ForeignKey("vendors.VendorAccount", on_delete=models.PROTECT, related_name="tasks")
+    index = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    request = models.JSONField()  # model, params and inputs (asset ids, roles, options) of the vendor call
+    state = models.CharField(max_length=24, choices=TaskState.choices, default=TaskState.PENDING)
+    outputs_expected = models.PositiveIntegerField()
+    points_per_output = models.PositiveIntegerField()
+    vendor_task_id = models.CharField(max_length=200, blank=True)
+    submitted_details = models.JSONField(default=dict, blank=True)  # what the submit said, for later polls
+    result = models.JSONField(default=dict, blank=True)  # the terminal answer's files and details
+    attempts = models.PositiveIntegerField(default=0)
+    next_action_at = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is on it until then
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_class = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+    raw_response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="task_index_unique_in_run")]
+        indexes = [models.Index(fields=["state", "next_action_at"], name="task_due")]
+
+    def __str__(self) -> str:
+        return f"Task {self.run_id}/{self.index} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in TERMINAL_TASK_STATES
+
+
+class OutputKind(models.TextChoices):
+    IMAGE = "image", _("Image")
+    VECTOR = "vector", _("Vector")
+    GRID = "grid", _("Grid preview")
+    ALTERNATIVE = "alternative", _("Alternative")
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Output(models.Model):
+    """One stored result file: the bytes the vendor sent, verified, plus a thumbnail."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="outputs")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="outputs")
+    index = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=OutputKind.choices, default=OutputKind.IMAGE)
+    source_asset = models.ForeignKey("assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(max_length=255)
+    thumbnail = models.FileField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    byte_size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    review_state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "task__index", "index"]
+        constraints = [models.UniqueConstraint(fields=["task", "index"], name="output_index_unique_in_task")]
+
+    def __str__(self) -> str:
+        return f"Output {self.task_id}/{self.index} ({self.kind})"
+
+
+class WorkerLease(models.Model):
+    """Who runs the driver loop right now; an expired lease means its holder died (see driver.py)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=100)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"

@@ -1,0 +1,124 @@
+"""Submitting a run: every rule checked, the price worked out, points held and tasks created at once."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from studio.accounts.models import User
+from studio.assets.models import Asset
+from studio.points.services import points_hold
+from studio.projects.models import Project
+from studio.runs.models import Run, RunInput, Task
+from studio.vendors.base import InvalidParameters, SubmitRequest
+from studio.vendors.inputs import input_image
+from studio.vendors.models import Offering
+
+
+@dataclass(frozen=True)
+class PlannedInput:
+    asset: Asset
+    role: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One vendor request as the composer planned it, before the vendor's own per-call limits split it."""
+
+    params: dict[str, Any]
+    inputs: tuple[PlannedInput, ...] = ()
+
+
+class OfferingUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Estimate:
+    requests: list[SubmitRequest]
+    outputs: int
+    points: int
+    prices: list[int]  # points per output of each request
+    assets_by_url: dict[str, int]  # each input's signed URL → its asset, to record the request by asset ids
+
+
+def runs_estimate(*, offering: Offering, calls: list[PlannedCall]) -> Estimate:
+    """Validates every call against the vendor's rules and prices it; raises InvalidParameters."""
+    if not offering.enabled or not offering.account.enabled:
+        raise OfferingUnavailable(_("This offering is switched off. Pick another vendor or model."))
+    if not calls:
+        raise InvalidParameters({"inputs": _("Choose at least one input image.")})
+    adapter = offering.account.adapter()
+    requests, prices, assets_by_url = [], [], {}
+    for number, call in enumerate(calls):
+        images = []
+        for item in call.inputs:
+            image = input_image(item.asset, role=item.role, options=item.options)
+            assets_by_url[image.url] = item.asset.pk
+            images.append(image)
+        planned = SubmitRequest(
+            offering.operation,
+            offering.model,
+            {**offering.fixed_params, **call.params},
+            tuple(images),
+            idempotency_key=f"c{number}",
+        )
+        for request in adapter.split(adapter.validate(planned)):
+            requests.append(request)
+            prices.append(offering.points_per_output(adapter.price_inputs(request)))
+    outputs = [adapter.output_count(request) for request in requests]
+    points = sum(price * count for price, count in zip(prices, outputs, strict=True))
+    return Estimate(requests, sum(outputs), points, prices, assets_by_url)
+
+
+def runs_submit(*, project: Project, offering: Offering, user: User, calls: list[PlannedCall]) -> Run:
+    """Creates the run and its tasks and holds its points in one transaction; nothing happens if any fails."""
+    estimate = runs_estimate(offering=offering, calls=calls)
+    adapter = offering.account.adapter()
+    with transaction.atomic():
+        run = Run.objects.create(
+            project=project, offering=offering, operation=offering.operation, params=calls[0].params,
+            outputs_expected=estimate.outputs, points_charged=estimate.points, created_by=user,
+        )  # fmt: skip
+        RunInput.objects.bulk_create(
+            RunInput(run=run, asset=item.asset, role=item.role, options=item.options)
+            for item in {(i.asset.pk, i.role): i for call in calls for i in call.inputs}.values()
+        )
+        Task.objects.bulk_create(
+            Task(
+                run=run,
+                account=offering.account,
+                index=index,
+                idempotency_key=f"studio-r{run.pk}-{request.idempotency_key}",
+                request=_serialize(request, estimate.assets_by_url),
+                outputs_expected=adapter.output_count(request),
+                points_per_output=price,
+                next_action_at=run.created_at,
+            )  # fmt: skip
+            for index, (request, price) in enumerate(zip(estimate.requests, estimate.prices, strict=True))
+        )
+        if estimate.points:
+            points_hold(team=project.team, amount=estimate.points, run_id=run.pk, key=f"run:{run.pk}:hold", user=user)
+        transaction.on_commit(_wake_the_worker)
+    return run
+
+
+def _serialize(request: SubmitRequest, assets_by_url: dict[str, int]) -> dict:
+    """The request by asset ids: input URLs expire, so the worker signs fresh ones when it sends."""
+    return {
+        "operation": request.operation,
+        "model": request.model,
+        "params": request.params,
+        "inputs": [
+            {"asset": assets_by_url[image.url], "role": image.role, "options": image.options}
+            for image in request.inputs
+        ],
+    }
+
+
+def _wake_the_worker() -> None:
+    from studio.runs.driver import wake
+
+    wake()
