@@ -9,6 +9,8 @@ from PIL import Image, ImageDraw
 
 from studio.accounts.models import Membership, Role, Team, User
 from studio.assets.ingest import asset_ingest
+from studio.points.models import LedgerEntry
+from studio.points.services import points_grant
 from studio.projects.models import Project
 from studio.simulator.app import demo_credentials
 from studio.vendors.catalogue import KINDS
@@ -16,6 +18,7 @@ from studio.vendors.models import VendorAccount
 from studio.vendors.services import offerings_load
 
 DEMO_TEAM = "Demo team"
+DEMO_POINTS = 10_000
 SECOND_TEAM = "Outlet team"
 DEMO_USERS = [  # username, password, role in the demo team
     ("admin", "studio-admin", Role.ADMIN),
@@ -49,6 +52,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
         user=User.objects.get(username="admin"), team=second_team, defaults={"role": Role.STAFF}
     )
     _demo_vendor_accounts()
+    if not LedgerEntry.objects.filter(key="demo-grant").exists():
+        points_grant(team=team, amount=DEMO_POINTS, reason="Demo balance", user=None, key="demo-grant")
     if not Project.objects.filter(team=team).exists():
         project = Project.objects.create(
             team=team, name="Spring catalogue", created_by=User.objects.get(username="staff")

@@ -150,6 +150,13 @@ def qcluster(settings, media_storage, tmp_path):
     cluster.kill()
     for _process, log in processes:
         log.close()
+    if connection.vendor == "postgresql":
+        # A killed worker's sessions linger for a moment; the test database cannot be dropped while they do.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
 
 
 def wait_for(run: Run, *, timeout: float, cluster=None) -> Run:

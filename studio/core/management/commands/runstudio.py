@@ -8,7 +8,7 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from studio.core.demo import DEMO_USERS
+from studio.core.demo import DEMO_POINTS, DEMO_USERS
 from studio.core.servers import web_server_command
 
 STARTUP_SECONDS = 60
@@ -65,7 +65,7 @@ class Command(BaseCommand):
     def _banner(self, url):
         line = "─" * 56
         self.stdout.write(self.style.SUCCESS(f"\n{line}\n  Studio is running at {url}\n{line}"))
-        self.stdout.write("  Demo logins (team “Demo team”):")
+        self.stdout.write(f"  Demo logins (team “Demo team”, {DEMO_POINTS:,} points to start):")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"    {role.label:<9} {username} / {password}")
         self.stdout.write(f"  Vendors: the built-in simulator at {settings.SIMULATOR_URL}")

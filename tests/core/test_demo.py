@@ -1,0 +1,23 @@
+from studio.accounts.models import Membership
+from studio.core.demo import DEMO_POINTS, seed_demo
+from studio.points.services import points_balance
+from studio.projects.models import Project
+from studio.vendors.models import Offering, VendorAccount
+
+
+def test_the_demo_has_every_role_a_balance_vendors_and_a_project_and_running_it_again_keeps_data(db):
+    seed_demo()
+    team = Membership.objects.get(user__username="staff").team
+    assert set(team.memberships.values_list("role", flat=True)) == {"admin", "staff", "reviewer"}
+    assert points_balance(team=team) == DEMO_POINTS
+    assert VendorAccount.objects.count() == 5 and Offering.objects.count() > 40
+    project = Project.objects.get(team=team)
+    assert project.assets.count() == 6
+
+    project.name = "Renamed by a user"
+    project.save()
+    seed_demo()
+
+    assert points_balance(team=team) == DEMO_POINTS  # not granted twice
+    assert Project.objects.get().name == "Renamed by a user"
+    assert VendorAccount.objects.count() == 5
