@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("studio.accounts.urls")),
     path("projects/", include("studio.projects.urls")),
     path("", include("studio.assets.urls")),
+    path("", include("studio.runs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

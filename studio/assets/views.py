@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from studio.assets import services
 from studio.assets.ingest import asset_ingest
 from studio.assets.models import Asset, AssetRole
 from studio.assets.vendor_urls import asset_from_token
+from studio.core.files import serve_stored_file
 from studio.projects.access import get_project_for_user, require_active
 from studio.projects.views import render_project_page
 
@@ -88,27 +89,11 @@ def _get_asset_for_user(request, asset_id: int) -> Asset:
     )
 
 
-def _serve(field, content_type: str, *, download_name: str | None = None):
-    """Streams a stored file; on storage without local paths (S3) redirects to a short-lived signed URL."""
-    try:
-        path = field.storage.path(field.name)
-    except NotImplementedError:
-        return HttpResponseRedirect(field.storage.url(field.name))
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
-        content_type=content_type,
-        as_attachment=download_name is not None,
-        filename=download_name or "",
-    )
-    response["Cache-Control"] = "private, max-age=31536000, immutable"  # an asset's files never change
-    return response
-
-
 @login_required
 @require_GET
 def asset_thumbnail(request, asset_id: int):
     asset = _get_asset_for_user(request, asset_id)
-    return _serve(asset.thumbnail, "image/webp")
+    return serve_stored_file(asset.thumbnail, "image/webp")
 
 
 @login_required
@@ -116,7 +101,7 @@ def asset_thumbnail(request, asset_id: int):
 def asset_original(request, asset_id: int):
     asset = _get_asset_for_user(request, asset_id)
     download = request.GET.get("download") == "1"
-    return _serve(asset.file, asset.content_type, download_name=asset.original_name if download else None)
+    return serve_stored_file(asset.file, asset.content_type, download_name=asset.original_name if download else None)
 
 
 @require_GET
@@ -125,4 +110,4 @@ def asset_vendor_input(request, token: str, filename: str):
     asset = asset_from_token(token)
     if asset is None:
         raise Http404
-    return _serve(asset.file, asset.content_type)
+    return serve_stored_file(asset.file, asset.content_type)

@@ -3,8 +3,8 @@
 django-q2's scheduler wakes only about every 30 s, too slow for 2–5 s polling, so the driver is a
 chain: `driver_tick` loops for a while, then enqueues itself again. A lease row makes sure only one
 chain runs across all worker machines. A chain that died with its worker is restarted when a worker
-process starts (django-q2's post_spawn signal, see apps.py) and, failing that, by a django-q2
-Schedule every minute (the watchdog, see the migration).
+process starts (django-q2's post_spawn signal, see apps.py: a dead holder on the same host is taken
+over at once) and, failing that, by a django-q2 Schedule every minute (the watchdog, see the migration).
 """
 
 import logging
@@ -13,11 +13,13 @@ import socket
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from studio.runs.models import Task, TaskState, WorkerLease
@@ -25,35 +27,29 @@ from studio.runs.models import Task, TaskState, WorkerLease
 logger = logging.getLogger(__name__)
 
 LEASE_NAME = "runs-driver"
+WATCHDOG_NAME = "runs-driver-watchdog"
 LEASE_SECONDS = 10
 LOOP_SECONDS = 20
 IDLE_SLEEP_SECONDS = 0.5
 CLAIM_BATCH = 50
 
 
-def wake(*, after_restart: bool = False) -> None:
-    """Starts a chain now; it returns at once if one is already running.
-
-    After a restart the old chain's lease may not have run out yet: that tick waits for it.
-    """
-    async_task("studio.runs.driver.driver_tick", wait_for_lease=after_restart, task_name="runs-driver-wake")
+def wake() -> None:
+    """Starts a chain now; it returns at once if a live one is already running."""
+    async_task("studio.runs.driver.driver_tick", task_name="runs-driver-wake")
 
 
-def driver_tick(loop_seconds: float = LOOP_SECONDS, wait_for_lease: bool = False) -> int:
+def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
     """One link of the chain. Returns how many steps it enqueued (for tests)."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if not _take_lease(holder):
-        if not wait_for_lease:
-            return 0
-        time.sleep(LEASE_SECONDS + 0.5)  # a live chain renews it meanwhile; a dead one's runs out
-        if not _take_lease(holder):
-            return 0
+        return 0
     enqueued = 0
     ends = time.monotonic() + loop_seconds
     try:
         while time.monotonic() < ends:
-            for task_id in claim_due_tasks():
-                async_task("studio.runs.worker.task_step", task_id, task_name=f"task-{task_id}")
+            for task_id, token in claim_due_tasks():
+                async_task("studio.runs.worker.task_step", task_id, token, task_name=f"task-{task_id}")
                 enqueued += 1
             if not _renew_lease(holder):
                 return enqueued  # another holder took over: let it drive
@@ -65,8 +61,8 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS, wait_for_lease: bool = False
     return enqueued
 
 
-def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[int]:
-    """Due tasks, each claimed for TASK_CLAIM_SECONDS so no other step takes it meanwhile."""
+def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
+    """Due tasks, each claimed for TASK_CLAIM_SECONDS with a token: only the step holding it may act."""
     now = timezone.now()
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = Q(state__in=[TaskState.PENDING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now)
@@ -75,9 +71,10 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[int]:
     claimed = []
     until = now + timedelta(seconds=settings.TASK_CLAIM_SECONDS)
     for task_id in candidates[:limit]:
+        token = uuid.uuid4().hex
         # The update only succeeds if nobody claimed it in between: a claim is a compare-and-set.
-        if Task.objects.filter(unclaimed, pk=task_id).update(claimed_until=until):
-            claimed.append(task_id)
+        if Task.objects.filter(unclaimed, pk=task_id).update(claimed_until=until, claim_token=token):
+            claimed.append((task_id, token))
     return claimed
 
 
@@ -92,12 +89,48 @@ def _take_lease(holder: str) -> bool:
     expires = now + timedelta(seconds=LEASE_SECONDS)
     if WorkerLease.objects.filter(name=LEASE_NAME, expires_at__lt=now).update(holder=holder, expires_at=expires):
         return True
+    current = WorkerLease.objects.filter(name=LEASE_NAME).values_list("holder", flat=True).first()
+    if current and _died_on_this_host(current):
+        # A worker restarted after a crash: its old chain is gone, no need to wait for the lease to run out.
+        return bool(
+            WorkerLease.objects.filter(name=LEASE_NAME, holder=current).update(holder=holder, expires_at=expires)
+        )
     try:
         with transaction.atomic():
             WorkerLease.objects.create(name=LEASE_NAME, holder=holder, expires_at=expires)
     except IntegrityError:
         return False  # a live chain holds it
     return True
+
+
+def _died_on_this_host(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    """A killed process can linger as a zombie until reaped (containers often lack an init that reaps)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here (macOS): ask the kernel, zombies included
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state not in ("Z", "X")
+
+
+def ensure_watchdog() -> None:
+    """The every-minute Schedule that restarts a dead chain (also made by migration 0002; this heals it)."""
+    Schedule.objects.update_or_create(
+        name=WATCHDOG_NAME,
+        defaults={"func": "studio.runs.driver.driver_tick", "schedule_type": Schedule.MINUTES, "minutes": 1,
+                  "repeats": -1},
+    )  # fmt: skip
 
 
 def _renew_lease(holder: str) -> bool:

@@ -91,12 +91,14 @@ class Task(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_action_at = models.DateTimeField(db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is on it until then
+    claim_token = models.CharField(max_length=32, blank=True)  # which enqueued step may act on it
     submitted_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error_class = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
     raw_response = models.JSONField(null=True, blank=True)
+    retried_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retry_of")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,13 +4,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import User
 from studio.assets.models import Asset
 from studio.points.services import points_hold
 from studio.projects.models import Project
-from studio.runs.models import Run, RunInput, Task
+from studio.runs.models import TERMINAL_TASK_STATES, Run, RunInput, RunState, Task, TaskState
 from studio.vendors.base import InvalidParameters, SubmitRequest
 from studio.vendors.inputs import input_image
 from studio.vendors.models import Offering
@@ -103,6 +105,54 @@ def runs_submit(*, project: Project, offering: Offering, user: User, calls: list
             points_hold(team=project.team, amount=estimate.points, run_id=run.pk, key=f"run:{run.pk}:hold", user=user)
         transaction.on_commit(_wake_the_worker)
     return run
+
+
+def runs_cancel(*, run: Run) -> None:
+    """Waiting tasks are dropped and refunded by the worker at once; tasks at the vendor are canceled
+    there where the vendor can (lingtu), and otherwise finish, their late results kept."""
+    if run.is_finished or run.cancel_requested_at:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        Run.objects.filter(pk=run.pk).update(cancel_requested_at=now)
+        run.tasks.exclude(state__in=TERMINAL_TASK_STATES).update(next_action_at=now)
+        transaction.on_commit(_wake_the_worker)
+    run.cancel_requested_at = now
+
+
+def runs_retry_failed(*, run: Run, user: User) -> tuple[int, int]:
+    """Sends a finished run's failed and canceled tasks again, as new tasks, charged again.
+
+    Returns how many tasks and how many points. The old tasks stay as they were, for the record.
+    """
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run.pk)  # two clicks must not retry twice
+        failed = list(run.tasks.filter(state__in=[TaskState.FAILED, TaskState.CANCELED], retried_by__isnull=True))
+        if not run.is_finished or not failed:
+            return 0, 0
+        next_index = run.tasks.count()
+        points = sum(task.points_per_output * task.outputs_expected for task in failed)
+        for offset, task in enumerate(failed):
+            retry = Task.objects.create(
+                run=run, account=task.account, index=next_index + offset,
+                idempotency_key=f"{task.idempotency_key}-retry{next_index + offset}", request=task.request,
+                outputs_expected=task.outputs_expected, points_per_output=task.points_per_output,
+                next_action_at=timezone.now(),
+            )  # fmt: skip
+            task.retried_by = retry
+            task.save(update_fields=["retried_by", "updated_at"])
+        if points:
+            points_hold(
+                team=run.project.team, amount=points, run_id=run.pk, key=f"run:{run.pk}:retry{next_index}", user=user
+            )
+        Run.objects.filter(pk=run.pk).update(
+            state=RunState.RUNNING,
+            finished_at=None,
+            cancel_requested_at=None,
+            points_charged=F("points_charged") + points,
+        )
+        transaction.on_commit(_wake_the_worker)
+    return len(failed), points
 
 
 def _serialize(request: SubmitRequest, assets_by_url: dict[str, int]) -> dict:

@@ -49,21 +49,25 @@ DOWNLOAD_THREADS = 4
 UNEXPECTED_ERROR_PAUSE = 30
 
 
-def task_step(task_id: int) -> None:
-    task = Task.objects.select_related("run", "account").filter(pk=task_id).first()
-    if task is None or task.is_finished:
+def task_step(task_id: int, claim_token: str = "") -> None:
+    """One step of one task, if this step still holds the task's claim (a stale queued step does nothing)."""
+    mine = Task.objects.filter(pk=task_id, claim_token=claim_token)
+    # The claim's clock starts now, not when the step was queued: waiting in the queue must not use it up.
+    if not mine.update(claimed_until=timezone.now() + timedelta(seconds=settings.TASK_CLAIM_SECONDS)):
+        return
+    task = Task.objects.select_related("run", "account").get(pk=task_id)
+    if task.is_finished:
+        mine.update(claimed_until=None, claim_token="")
         return
     try:
         STEPS[task.state](task)
     except Exception:
         # A bug or a database hiccup: try the same step again later rather than at once, forever.
         logger.exception("task %s: step %s failed", task_id, task.state)
-        Task.objects.filter(pk=task_id).update(
-            next_action_at=timezone.now() + timedelta(seconds=UNEXPECTED_ERROR_PAUSE)
-        )
+        mine.update(next_action_at=timezone.now() + timedelta(seconds=UNEXPECTED_ERROR_PAUSE))
         raise
     finally:
-        Task.objects.filter(pk=task_id).update(claimed_until=None)
+        mine.update(claimed_until=None, claim_token="")
 
 
 # Submit --------------------------------------------------------------------------------------------
@@ -76,12 +80,11 @@ def _submit(task: Task) -> None:
     if busy >= task.account.max_concurrent_tasks:
         return _later(task, seconds=1)
     _mark_run_running(task.run)
+    adapter = task.account.adapter()
+    request = _request(task)
     task.state = TaskState.SUBMITTING
     task.attempts += 1
     task.save(update_fields=["state", "attempts", "updated_at"])  # recorded before the call: see module doc
-
-    adapter = task.account.adapter()
-    request = _request(task)
     try:
         answer = adapter.submit(request)
     except VendorError as error:
@@ -132,6 +135,11 @@ def _request(task: Task) -> SubmitRequest:
 
 def _poll(task: Task) -> None:
     adapter = task.account.adapter()
+    if task.run.cancel_requested_at and not task.result.get("cancel_tried"):
+        task.result = {**task.result, "cancel_tried": True}
+        task.save(update_fields=["result", "updated_at"])
+        if _cancel_at_vendor(adapter, task):
+            return _finish(task, TaskState.CANCELED, message=_("Canceled at the vendor."))
     if task.deadline_at and timezone.now() > task.deadline_at:
         _cancel_at_vendor(adapter, task)
         minutes = settings.VENDOR_TASK_DEADLINE_SECONDS // 60
@@ -287,7 +295,7 @@ def _settle_run(run_id: int) -> None:
     """Once every task is over, the run's state and its refunded points follow from its tasks."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)  # two tasks finishing at once must not both settle it
-        counts = run.tasks.aggregate(
+        counts = run.tasks.filter(retried_by__isnull=True).aggregate(  # a retried task is replaced by its retry
             open=Count("id", filter=~Q(state__in=TERMINAL_TASK_STATES)),
             succeeded=Count("id", filter=Q(state=TaskState.SUCCEEDED)),
             partial=Count("id", filter=Q(state=TaskState.PARTIAL)),
@@ -319,9 +327,11 @@ def _mark_run_running(run: Run) -> None:
         Run.objects.filter(pk=run.pk, state=RunState.QUEUED).update(state=RunState.RUNNING)
 
 
-def _cancel_at_vendor(adapter, task: Task) -> None:
-    with contextlib.suppress(NotSupported, VendorError):  # best effort: most vendors cannot cancel
-        adapter.cancel(task.vendor_task_id)
+def _cancel_at_vendor(adapter, task: Task) -> bool:
+    """Best effort: most vendors cannot cancel, and lingtu only while the job still waits."""
+    with contextlib.suppress(NotSupported, VendorError):
+        return adapter.cancel(task.vendor_task_id)
+    return False
 
 
 def _jsonable(value):

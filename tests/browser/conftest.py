@@ -61,3 +61,6 @@ def screenshot(request):
         return path
 
     return take
+
+
+from tests.run_fixtures import accounts, funded, qcluster, simulator, studio_for_vendors  # noqa: E402, F401

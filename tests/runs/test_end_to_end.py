@@ -14,7 +14,7 @@ from studio.runs.services import PlannedCall, PlannedInput, runs_submit
 from studio.vendors.lingtu import ADAPTER as Lingtu
 from studio.vendors.models import Offering
 from tests.images import distinct_png, upload
-from tests.runs.conftest import wait_for
+from tests.run_fixtures import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from studio.runs.models import OutputKind, Run, RunState, Task, TaskState
 from studio.runs.services import PlannedCall, PlannedInput, runs_submit
 from studio.simulator.core import Fault
 from studio.vendors.models import Offering
-from tests.runs.conftest import drive
+from tests.run_fixtures import drive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from studio.runs import views
+
+app_name = "runs"
+urlpatterns = [
+    path("projects/<int:project_id>/compose/", views.compose, name="compose"),
+    path("projects/<int:project_id>/compose/estimate/", views.estimate, name="estimate"),
+    path("projects/<int:project_id>/compose/submit/", views.submit, name="submit"),
+    path("projects/<int:project_id>/runs/", views.run_list, name="list"),
+    path("runs/<int:run_id>/", views.run_detail, name="detail"),
+    path("runs/<int:run_id>/progress/", views.run_progress, name="progress"),
+    path("runs/<int:run_id>/cancel/", views.run_cancel, name="cancel"),
+    path("runs/<int:run_id>/retry/", views.run_retry, name="retry"),
+    path("outputs/<int:output_id>/<str:variant>/", views.output_file, name="output"),
+    path(
+        "vendor-catalogues/<int:account_id>/<str:kind>/<str:item_id>/",
+        views.catalogue_preview,
+        name="catalogue_preview",
+    ),
+]

@@ -1,0 +1,282 @@
+from dataclasses import asdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from studio.assets.models import Asset
+from studio.core.files import serve_stored_file
+from studio.points.services import InsufficientPoints, points_balance
+from studio.projects.access import get_project_for_user, require_active
+from studio.runs import services
+from studio.runs.composer import plan_calls, read_composition
+from studio.runs.models import Output, OutputKind, Run, TaskState
+from studio.runs.services import OfferingUnavailable, runs_estimate, runs_submit
+from studio.vendors.base import InvalidParameters, VendorError
+from studio.vendors.models import Offering, VendorAccount
+from studio.vendors.operations import Operation
+
+CATALOGUE_SECONDS = 600
+CATALOGUE_KINDS = {"face_id": "faces", "bg_id": "backgrounds"}  # parameters chosen from a vendor's catalogue
+
+
+# Composer ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def compose(request, project_id: int):
+    project, membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    return _render_composer(request, project, request.GET)
+
+
+@login_required
+@require_POST
+def estimate(request, project_id: int):
+    """The live price and every rule's message, as the form changes (htmx); nothing is charged."""
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    offering = _offering(request.POST)
+    if offering is None:
+        return HttpResponse("")
+    composition = read_composition(offering=offering, project=project, data=request.POST)
+    context = {"project": project, "composition": composition, "oob": True, **_price(project, offering, composition)}
+    return render(request, "runs/compose.html#estimate", context)
+
+
+@login_required
+@require_POST
+def submit(request, project_id: int):
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    offering = _offering(request.POST)
+    if offering is None:
+        messages.error(request, _("Choose an operation and a vendor first."))
+        return redirect("runs:compose", project_id=project.pk)
+    composition = read_composition(offering=offering, project=project, data=request.POST)
+    try:
+        run = runs_submit(project=project, offering=offering, user=request.user, calls=plan_calls(composition))
+    except (InvalidParameters, InsufficientPoints, OfferingUnavailable) as refused:
+        return _render_composer(request, project, request.POST, refused=refused, status=400)
+    messages.success(
+        request,
+        ngettext("Started: %(n)d image for %(points)s points.", "Started: %(n)d images for %(points)s points.",
+                 run.outputs_expected) % {"n": run.outputs_expected, "points": run.points_charged},
+    )  # fmt: skip
+    return redirect("runs:detail", run_id=run.pk)
+
+
+def _offering(data) -> Offering | None:
+    pk = data.get("offering", "")
+    if not pk.isdigit():
+        return None
+    return (
+        Offering.objects.filter(pk=pk, enabled=True, account__enabled=True, operation=data.get("operation"))
+        .select_related("account")
+        .first()
+    )
+
+
+def _render_composer(request, project, data, *, refused=None, status=200):
+    operation = data.get("operation") if data.get("operation") in Operation.values else Operation.WASH
+    offerings = list(
+        Offering.objects.filter(operation=operation, enabled=True, account__enabled=True).select_related("account")
+    )
+    offering = next((o for o in offerings if str(o.pk) == data.get("offering")), offerings[0] if offerings else None)
+    composition = read_composition(offering=offering, project=project, data=data) if offering else None
+    available = dict(
+        Offering.objects.filter(enabled=True, account__enabled=True).values_list("operation").annotate(n=Count("id"))
+    )
+    context = {
+        "project": project,
+        "operation": operation,
+        "operations": [(value, label, available.get(value, 0)) for value, label in Operation.choices],
+        "offerings": offerings,
+        "offering": offering,
+        "composition": composition,
+        "assets": list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height")),
+        "catalogues": _catalogues(offering, composition),
+        "catalogue_kinds": CATALOGUE_KINDS,
+        "placement": composition.placement() if composition else {},
+        "balance": points_balance(team=project.team),
+    }
+    if composition is not None:
+        context.update(_price(project, offering, composition))
+    if refused is not None:
+        context["errors"] = getattr(refused, "field_errors", {}) or {"general": str(refused)}
+    template = "runs/compose.html#composer" if request.htmx and not refused else "runs/compose.html"
+    return render(request, template, context, status=status)
+
+
+def _price(project, offering, composition) -> dict:
+    balance = points_balance(team=project.team)
+    try:
+        estimate = runs_estimate(offering=offering, calls=plan_calls(composition))
+    except InvalidParameters as invalid:
+        return {"errors": invalid.field_errors, "balance": balance}
+    except OfferingUnavailable as unavailable:
+        return {"errors": {"general": str(unavailable)}, "balance": balance}
+    return {
+        "estimate": estimate,
+        "calls": len(estimate.requests),
+        "balance": balance,
+        "balance_after": balance - estimate.points,
+        "shortfall": max(0, estimate.points - balance),
+        "errors": {},
+    }
+
+
+def _catalogues(offering, composition) -> dict:
+    """The vendor's face and background lists (lingtu), cached: the composer must not wait on them."""
+    if offering is None or composition is None:
+        return {}
+    names = {param.name for param in composition.parameters}
+    found = {}
+    for param, method in CATALOGUE_KINDS.items():
+        if param not in names:
+            continue
+        key = f"catalogue:{offering.account_id}:{method}"
+        items = cache.get(key)
+        if items is None:
+            try:
+                items = [asdict(item) for item in getattr(offering.account.adapter(), method)()]
+            except VendorError:
+                items = []
+            cache.set(key, items, CATALOGUE_SECONDS)
+        found[param] = items
+    return found
+
+
+@login_required
+@require_GET
+def catalogue_preview(request, account_id: int, kind: str, item_id: str):
+    """A vendor catalogue preview, fetched by the studio: the browser never talks to vendors."""
+    if not request.memberships:
+        return HttpResponse(status=404)
+    account = get_object_or_404(VendorAccount, pk=account_id, enabled=True)
+    key = f"catalogue-preview:{account_id}:{kind}:{item_id}"
+    content = cache.get(key)
+    if content is None:
+        items = cache.get(f"catalogue:{account_id}:{kind}") or []
+        url = next((item.get("preview") or item.get("image") for item in items if item.get("id") == item_id), None)
+        if not url:
+            return HttpResponse(status=404)
+        try:
+            content = account.adapter().http.download(url, max_bytes=5 * 1024 * 1024)
+        except VendorError:
+            return HttpResponse(status=502)
+        cache.set(key, content, CATALOGUE_SECONDS)
+    response = HttpResponse(content, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+# Runs --------------------------------------------------------------------------------------------
+
+
+def _get_run_for_user(request, run_id: int, *, edit: bool = False) -> Run:
+    run = get_object_or_404(Run.objects.select_related("project__team", "offering__account"), pk=run_id)
+    get_project_for_user(request, run.project_id, edit=edit)
+    return run
+
+
+@login_required
+@require_GET
+def run_list(request, project_id: int):
+    project, membership = get_project_for_user(request, project_id)
+    runs = (
+        Run.objects.filter(project=project)
+        .select_related("offering__account", "created_by")
+        .annotate(
+            stored=Count("outputs", filter=Q(outputs__kind=OutputKind.IMAGE), distinct=True),
+            failed=Count("tasks", filter=Q(tasks__state=TaskState.FAILED), distinct=True),
+        )[:200]
+    )
+    return render(request, "runs/list.html", {"project": project, "membership": membership, "runs": runs})
+
+
+@login_required
+@require_GET
+def run_detail(request, run_id: int):
+    run = _get_run_for_user(request, run_id)
+    return render(request, "runs/detail.html", _progress(request, run))
+
+
+@login_required
+@require_GET
+def run_progress(request, run_id: int):
+    """Polled every 2 s while the run goes on; answers 286 (stop polling) once it is over."""
+    run = _get_run_for_user(request, run_id)
+    response = render(request, "runs/detail.html#progress", _progress(request, run))
+    if run.is_finished:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+def _progress(request, run: Run) -> dict:
+    tasks = list(run.tasks.all())
+    outputs = list(run.outputs.filter(kind=OutputKind.IMAGE).select_related("source_asset"))
+    extras = list(run.outputs.exclude(kind=OutputKind.IMAGE))
+    finished = [task for task in tasks if task.is_finished]
+    failed = [task for task in tasks if task.state in (TaskState.FAILED, TaskState.CANCELED)]
+    end = run.finished_at or timezone.now()
+    return {
+        "run": run,
+        "project": run.project,
+        "tasks": tasks,
+        "outputs": outputs,
+        "extras": extras,
+        "done": len(finished) - len(failed),
+        "failed": len(failed),
+        "total": len(tasks),
+        "percent": round(100 * len(finished) / len(tasks)) if tasks else 100,
+        "elapsed": int((end - run.created_at).total_seconds()),
+        "can_edit": request.memberships[run.project.team_id].can_edit and not run.project.is_archived,
+    }
+
+
+@login_required
+@require_POST
+def run_cancel(request, run_id: int):
+    run = _get_run_for_user(request, run_id, edit=True)
+    services.runs_cancel(run=run)
+    messages.success(request, _("Canceling: waiting jobs are dropped and refunded; jobs at the vendor finish or stop."))
+    return redirect("runs:detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_retry(request, run_id: int):
+    run = _get_run_for_user(request, run_id, edit=True)
+    try:
+        retried, points = services.runs_retry_failed(run=run, user=request.user)
+    except InsufficientPoints as refused:
+        messages.error(request, str(refused))
+    else:
+        message = ngettext(
+            "Retrying %(n)d job, charged %(points)s points again.",
+            "Retrying %(n)d jobs, charged %(points)s points again.",
+            retried,
+        )
+        messages.success(request, message % {"n": retried, "points": points})
+    return redirect("runs:detail", run_id=run.pk)
+
+
+@login_required
+@require_GET
+def output_file(request, output_id: int, variant: str):
+    output = get_object_or_404(Output.objects.select_related("run"), pk=output_id)
+    get_project_for_user(request, output.run.project_id)
+    if variant == "thumbnail" and output.thumbnail:
+        return serve_stored_file(output.thumbnail, "image/webp")
+    download = request.GET.get("download") == "1"
+    name = f"run{output.run_id}-{output.task.index}-{output.index}.{output.file.name.rsplit('.', 1)[-1]}"
+    return serve_stored_file(output.file, output.content_type, download_name=name if download else None)

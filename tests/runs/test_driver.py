@@ -1,0 +1,48 @@
+"""The driver's lease: one chain at a time, and a dead holder's chain taken over at once on restart."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from django.utils import timezone
+from django_q.models import Schedule
+
+from studio.runs.driver import LEASE_NAME, WATCHDOG_NAME, _take_lease, ensure_watchdog
+from studio.runs.models import WorkerLease
+
+
+def lease_held_by(pid: int) -> None:
+    expires = timezone.now() + timedelta(seconds=60)
+    WorkerLease.objects.create(name=LEASE_NAME, holder=f"{socket.gethostname()}:{pid}:abcd", expires_at=expires)
+
+
+def test_a_live_chains_lease_is_respected(db):
+    lease_held_by(os.getpid())
+    assert not _take_lease("newcomer")
+
+
+def test_a_dead_holders_lease_is_taken_over_at_once_even_if_it_lingers_as_a_zombie(db):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # exited but not reaped: a zombie, as a kill -9 cluster's workers can be
+        with open(f"/proc/{child.pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the child never became a zombie")
+    lease_held_by(child.pid)
+    assert _take_lease("newcomer")
+    assert WorkerLease.objects.get().holder == "newcomer"
+    child.wait()
+
+
+def test_the_watchdog_schedule_is_put_back_if_it_is_gone(db):
+    Schedule.objects.all().delete()
+    ensure_watchdog()
+    ensure_watchdog()
+    watchdog = Schedule.objects.get(name=WATCHDOG_NAME)
+    assert (watchdog.func, watchdog.schedule_type, watchdog.minutes) == ("studio.runs.driver.driver_tick", "I", 1)

@@ -1,0 +1,198 @@
+"""The composer and the run pages: who may do what, the live price, submitting, cancel and retry."""
+
+import pytest
+from django.urls import reverse
+
+from studio.assets.ingest import asset_ingest
+from studio.points.services import points_balance, points_grant
+from studio.runs.models import Run, RunState, Task, TaskState
+from studio.vendors.catalogue import KINDS
+from studio.vendors.models import Offering, VendorAccount
+from studio.vendors.services import offerings_load
+from tests import images
+from tests.conftest import client_for
+from tests.images import upload
+from tests.run_fixtures import drive
+
+
+@pytest.fixture
+def offerings(db):
+    """Every vendor's catalogue, on accounts no test here calls (no vendor traffic in these tests)."""
+    for kind in KINDS:
+        account = VendorAccount.objects.create(kind=kind, name=kind, base_url="https://vendor.invalid")
+        offerings_load(account=account)
+    return Offering.objects
+
+
+@pytest.fixture
+def shots(project, staff):
+    return [
+        asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), user=staff).asset
+        for n in range(3)
+    ]
+
+
+@pytest.fixture
+def rich(team, admin):
+    points_grant(team=team, amount=1000, reason="budget", user=admin, key="budget")
+    return team
+
+
+def wash_form(offerings, products, **extra):
+    offering = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    return {
+        "operation": "wash",
+        "offering": offering.pk,
+        "param_prompt": "on a sunny terrace",
+        "param_count": "2",
+        "input_product": [asset.pk for asset in products],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(("who", "expected"), [("staff", 200), ("admin", 200), ("reviewer", 403), ("outsider", 404)])
+def test_only_staff_and_admins_of_the_team_compose(who, expected, request, project, offerings):
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(reverse("runs:compose", args=[project.pk])).status_code == expected
+    response = client.post(reverse("runs:submit", args=[project.pk]), {"operation": "wash"})
+    assert response.status_code == (302 if expected == 200 else expected)
+    assert not Run.objects.exists()
+
+
+def test_anonymous_users_are_sent_to_sign_in(project, offerings):
+    for url in (reverse("runs:compose", args=[project.pk]), reverse("runs:list", args=[project.pk])):
+        assert client_for(None).get(url).url.startswith(reverse("login"))
+
+
+def test_the_composer_offers_all_sixteen_operations_and_the_chosen_ones_settings(staff_client, project, offerings):
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + "?operation=expand").content.decode()
+    assert page.count('name="operation"') == 16
+    assert 'name="param_expand_top"' in page and 'max="0.3"' in page
+    assert "Remove watermark" in page
+
+
+def test_the_live_estimate_prices_the_job_against_the_balance(staff_client, project, offerings, shots, rich):
+    response = staff_client.post(reverse("runs:estimate", args=[project.pk]), wash_form(offerings, shots))
+    text = " ".join(response.content.decode().split())
+    assert "6 images" in text and "1 vendor call" in text and "24 points" in text and "balance after: 976" in text
+
+
+def test_the_estimate_puts_each_broken_rule_next_to_its_field(staff_client, project, offerings, shots, rich):
+    form = wash_form(offerings, shots, param_prompt="", param_count="0")
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
+    assert '<div id="error-prompt" class="field-error" hx-swap-oob="true">This is required.</div>' in page
+    assert "Must be between 1 and 100." in page
+    assert "disabled" in page  # nothing can be started
+
+
+def test_a_job_the_team_cannot_afford_shows_the_shortfall_and_charges_nothing(staff_client, project, offerings, shots):
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), wash_form(offerings, shots)).content.decode()
+    assert "24 short" in page
+    response = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots))
+    assert response.status_code == 400
+    assert "This job needs 24 points; the team has 0" in response.content.decode()
+    assert not Run.objects.exists()
+
+
+def test_submitting_starts_the_run_and_opens_its_page(staff_client, project, offerings, shots, rich):
+    response = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots))
+    run = Run.objects.get()
+    assert response.url == reverse("runs:detail", args=[run.pk])
+    assert (run.outputs_expected, run.points_charged, points_balance(team=rich)) == (6, 24, 976)
+    page = staff_client.get(response.url).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "Started: 6 images for 24 points." in page
+
+
+def test_a_disabled_offering_cannot_be_submitted_even_by_a_crafted_post(staff_client, project, offerings, shots, rich):
+    form = wash_form(offerings, shots)
+    Offering.objects.filter(pk=form["offering"]).update(enabled=False)
+    staff_client.post(reverse("runs:submit", args=[project.pk]), form)
+    assert not Run.objects.exists()
+    assert points_balance(team=rich) == 1000
+
+
+def test_one_input_operations_fan_out_one_job_per_image_and_repeat(staff_client, project, offerings, shots, rich):
+    upscale = offerings.get(account__kind="hdredraw", operation="upscale")
+    form = {"operation": "upscale", "offering": upscale.pk, "input_product": [a.pk for a in shots], "repeat": "2"}
+    staff_client.post(reverse("runs:submit", args=[project.pk]), form)
+    run = Run.objects.get()
+    assert run.tasks.count() == 6
+    assert sorted(task.request["inputs"][0]["asset"] for task in run.tasks.all()) == sorted([a.pk for a in shots] * 2)
+
+
+def test_images_of_another_project_cannot_be_slipped_in(
+    staff_client, project, other_project, outsider, offerings, rich
+):
+    foreign = asset_ingest(project=other_project, upload=upload("x.png", images.distinct_png(9)), user=outsider).asset
+    response = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, [foreign]))
+    assert response.status_code == 400
+    assert not Run.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "expected"), [("staff", 200), ("reviewer", 200), ("admin", 200), ("outsider", 404)])
+def test_every_member_sees_runs_but_only_staff_and_admins_cancel(
+    who, expected, request, project, offerings, shots, rich, staff
+):
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+
+    wash = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    run = runs_submit(project=project, offering=wash, user=staff,
+                      calls=[PlannedCall({"prompt": "x"}, (PlannedInput(shots[0], "product"),))])  # fmt: skip
+    client = client_for(request.getfixturevalue(who))
+    for url in (reverse("runs:detail", args=[run.pk]), reverse("runs:progress", args=[run.pk]),
+                reverse("runs:list", args=[project.pk])):  # fmt: skip
+        assert client.get(url).status_code == expected
+    cancel = client.post(reverse("runs:cancel", args=[run.pk]))
+    assert cancel.status_code == {"staff": 302, "admin": 302, "reviewer": 403, "outsider": 404}[who]
+
+
+def test_the_progress_poll_stops_itself_when_the_run_is_over(staff_client, project, offerings, shots, rich, staff):
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+
+    wash = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    run = runs_submit(project=project, offering=wash, user=staff,
+                      calls=[PlannedCall({"prompt": "x"}, (PlannedInput(shots[0], "product"),))])  # fmt: skip
+    assert staff_client.get(reverse("runs:progress", args=[run.pk])).status_code == 200
+    Run.objects.filter(pk=run.pk).update(state=RunState.SUCCEEDED)
+    stopped = staff_client.get(reverse("runs:progress", args=[run.pk]))
+    assert stopped.status_code == 286 and "every 2s" not in stopped.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancel_drops_waiting_jobs_and_refunds_them(accounts, project, staff, funded, products):
+    from studio.runs.services import PlannedCall, PlannedInput, runs_cancel, runs_submit
+
+    upscale = Offering.objects.get(account=accounts["hdredraw"], operation="upscale")
+    calls = [PlannedCall({}, (PlannedInput(p, "product"),)) for p in products[:3]]
+    run = runs_submit(project=project, offering=upscale, user=staff, calls=calls)
+    runs_cancel(run=run)
+    run = drive(run)
+    assert run.state == RunState.CANCELED
+    assert set(run.tasks.values_list("state", flat=True)) == {TaskState.CANCELED}
+    assert points_balance(team=funded) == 10_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retrying_failed_jobs_charges_again_and_completes_the_run(
+    accounts, simulator, project, staff, funded, products
+):
+    from django.core.management import call_command
+
+    from studio.runs.services import PlannedCall, PlannedInput, runs_retry_failed, runs_submit
+    from studio.simulator.core import Fault
+
+    simulator.add_fault(Fault("fail_task", vendor="hdredraw"))
+    watermark = Offering.objects.get(account=accounts["hdredraw"], operation="remove_watermark")
+    run = drive(runs_submit(project=project, offering=watermark, user=staff,
+                            calls=[PlannedCall({}, (PlannedInput(products[0], "product"),))]))  # fmt: skip
+    assert run.state == RunState.FAILED and points_balance(team=funded) == 10_000
+
+    retried, points = runs_retry_failed(run=run, user=staff)
+    assert (retried, points) == (1, watermark.points)
+    assert points_balance(team=funded) == 10_000 - watermark.points
+    run = drive(run)
+
+    assert run.state == RunState.SUCCEEDED  # the failed job stays on record, replaced by its retry
+    assert Task.objects.get(run=run, index=1).state == TaskState.SUCCEEDED
+    assert runs_retry_failed(run=run, user=staff) == (0, 0)  # the failed one was retried already
+    call_command("reconcile_points")
