@@ -101,3 +101,21 @@ def _whole(value, default: int) -> int:
         return max(1, int(float(value)))
     except (TypeError, ValueError):
         return default
+
+
+def form_from_run(run) -> QueryDict:
+    """A finished run as the composer's form, to run it again with changes."""
+    data = QueryDict(mutable=True)
+    data["operation"] = run.operation
+    data["offering"] = str(run.offering_id)
+    for name, value in run.params.items():
+        data[f"param_{name}"] = "true" if value is True else "false" if value is False else str(value)
+    data["params_shown"] = " ".join(run.params)
+    for run_input in run.inputs.all():
+        data.appendlist(f"input_{run_input.role}", str(run_input.asset_id))
+        if "type" in run_input.options:
+            data[f"type_{run_input.asset_id}"] = run_input.options["type"]
+        if all(name in run_input.options for name in PLACEMENT):
+            for name in PLACEMENT:
+                data[f"place_{name}"] = str(run_input.options[name])
+    return data

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -17,14 +18,22 @@ from studio.core.files import serve_stored_file
 from studio.points.services import InsufficientPoints, points_balance
 from studio.projects.access import get_project_for_user, require_active
 from studio.runs import services
-from studio.runs.composer import plan_calls, read_composition
+from studio.runs.composer import form_from_run, plan_calls, read_composition
 from studio.runs.models import Output, OutputKind, Run, TaskState
 from studio.runs.services import OfferingUnavailable, runs_estimate, runs_submit
-from studio.vendors.base import InvalidParameters, VendorError
+from studio.vendors.base import ErrorClass, InvalidParameters, VendorError
 from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.operations import Operation
 
 CATALOGUE_SECONDS = 600
+ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's own words are shown too)
+    ErrorClass.BAD_CREDENTIALS: _lazy("The vendor refused our key: an admin must check this vendor account."),
+    ErrorClass.INSUFFICIENT_BALANCE: _lazy("Our account at the vendor is out of credit: an admin must top it up."),
+    ErrorClass.INVALID_PARAMETERS: _lazy("The vendor refused these settings: run again with changes."),
+    ErrorClass.RATE_LIMITED: _lazy("The vendor stayed too busy: retry in a while."),
+    ErrorClass.TRANSIENT: _lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
+    ErrorClass.PERMANENT: _lazy("The vendor refused this job: check the image and settings, or try another vendor."),
+}
 CATALOGUE_KINDS = {"face_id": "faces", "bg_id": "backgrounds"}  # parameters chosen from a vendor's catalogue
 
 
@@ -36,7 +45,11 @@ CATALOGUE_KINDS = {"face_id": "faces", "bg_id": "backgrounds"}  # parameters cho
 def compose(request, project_id: int):
     project, membership = get_project_for_user(request, project_id, edit=True)
     require_active(project)
-    return _render_composer(request, project, request.GET)
+    data = request.GET
+    if data.get("from_run", "").isdigit():
+        earlier = get_object_or_404(Run, pk=data["from_run"], project=project)
+        data = form_from_run(earlier)
+    return _render_composer(request, project, data)
 
 
 @login_required
@@ -240,6 +253,7 @@ def _progress(request, run: Run) -> dict:
         "percent": round(100 * len(finished) / len(tasks)) if tasks else 100,
         "elapsed": int((end - run.created_at).total_seconds()),
         "can_edit": request.memberships[run.project.team_id].can_edit and not run.project.is_archived,
+        "advice": ERROR_ADVICE,
     }
 
 

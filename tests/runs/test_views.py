@@ -196,3 +196,27 @@ def test_retrying_failed_jobs_charges_again_and_completes_the_run(
     assert Task.objects.get(run=run, index=1).state == TaskState.SUCCEEDED
     assert runs_retry_failed(run=run, user=staff) == (0, 0)  # the failed one was retried already
     call_command("reconcile_points")
+
+
+def test_run_again_opens_the_composer_with_the_runs_settings_and_images(staff_client, project, offerings, shots, rich):
+    staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots[:2], param_prompt="dune"))
+    run = Run.objects.get()
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + f"?from_run={run.pk}").content.decode()
+    assert ">dune</textarea>" in page
+    for asset in shots[:2]:
+        assert f'name="input_product" value="{asset.pk}" checked' in page
+    assert f'name="input_product" value="{shots[2].pk}" checked' not in page
+
+
+def test_a_failed_job_shows_the_vendors_words_and_what_to_do(staff_client, project, offerings, shots, rich, staff):
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+
+    wash = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    run = runs_submit(project=project, offering=wash, user=staff,
+                      calls=[PlannedCall({"prompt": "x"}, (PlannedInput(shots[0], "product"),))])  # fmt: skip
+    run.tasks.update(state=TaskState.FAILED, error_class="insufficient_balance", error_message="余额不足")
+    Run.objects.filter(pk=run.pk).update(state=RunState.FAILED)
+    page = staff_client.get(reverse("runs:detail", args=[run.pk])).content.decode()
+    assert "余额不足" in page
+    assert "Our account at the vendor is out of credit: an admin must top it up." in page
+    assert "Run again with changes" in page
