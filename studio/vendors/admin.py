@@ -29,6 +29,14 @@ class VendorAccountForm(forms.ModelForm):
         model = VendorAccount
         fields = ["kind", "name", "base_url", "enabled", "max_concurrent_tasks", "poll_interval_seconds", "options"]
         formfield_callback = _https_by_default
+        help_texts = {
+            "options": _(
+                'Per vendor. lingtu: {"signer": "hmac"} (default: X-App-Key + X-Signature = HMAC-SHA256 of the body) '
+                'or {"signer": "sdk"} (appId, timestamp, salt, sign headers). The signature scheme is an assumption: '
+                "lingtu's document does not describe it; pick the one in your contract. imagetasks: "
+                '{"upload_files": true} uploads a single input as multipart instead of sending its URL.'
+            ),
+        }
 
     def clean(self):
         cleaned = super().clean()
