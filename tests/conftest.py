@@ -14,6 +14,7 @@ def django_db_modify_db_settings(tmp_path_factory):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    database["CONN_MAX_AGE"] = 0  # the live server's threads must not keep sessions open past the tests
     if database["ENGINE"].endswith("sqlite3"):
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 

@@ -17,7 +17,6 @@ class RunsConfig(AppConfig):
 
 def _restart_driver(sender, proc_name, **kwargs):
     """A worker process started (a new or restarted cluster): make sure the driver chain runs."""
-    from studio.runs.driver import ensure_watchdog, wake
+    from studio.runs.driver import wake
 
-    ensure_watchdog()
     wake()

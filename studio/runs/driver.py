@@ -4,7 +4,8 @@ django-q2's scheduler wakes only about every 30 s, too slow for 2–5 s polling,
 chain: `driver_tick` loops for a while, then enqueues itself again. A lease row makes sure only one
 chain runs across all worker machines. A chain that died with its worker is restarted when a worker
 process starts (django-q2's post_spawn signal, see apps.py: a dead holder on the same host is taken
-over at once) and, failing that, by a django-q2 Schedule every minute (the watchdog, see the migration).
+over at once) and, failing that, by a django-q2 Schedule every minute (the watchdog, see the migration;
+the chain puts it back if it is gone).
 """
 
 import logging
@@ -44,6 +45,7 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if not _take_lease(holder):
         return 0
+    ensure_watchdog()
     enqueued = 0
     ends = time.monotonic() + loop_seconds
     try:
@@ -125,12 +127,16 @@ def _alive(pid: int) -> bool:
 
 
 def ensure_watchdog() -> None:
-    """The every-minute Schedule that restarts a dead chain (also made by migration 0002; this heals it)."""
-    Schedule.objects.update_or_create(
-        name=WATCHDOG_NAME,
-        defaults={"func": "studio.runs.driver.driver_tick", "schedule_type": Schedule.MINUTES, "minutes": 1,
-                  "repeats": -1},
-    )  # fmt: skip
+    """The every-minute Schedule that restarts a dead chain (made by migration 0002; this heals it).
+
+    Called by the lease holder only, so two workers never create it at once (its name is not unique).
+    """
+    watchdogs = list(Schedule.objects.filter(name=WATCHDOG_NAME).order_by("pk").values_list("pk", flat=True))
+    if not watchdogs:
+        Schedule.objects.create(name=WATCHDOG_NAME, func="studio.runs.driver.driver_tick",
+                                schedule_type=Schedule.MINUTES, minutes=1, repeats=-1)  # fmt: skip
+    elif len(watchdogs) > 1:
+        Schedule.objects.filter(pk__in=watchdogs[1:]).delete()
 
 
 def _renew_lease(holder: str) -> bool:

@@ -40,9 +40,12 @@ def test_a_dead_holders_lease_is_taken_over_at_once_even_if_it_lingers_as_a_zomb
     child.wait()
 
 
-def test_the_watchdog_schedule_is_put_back_if_it_is_gone(db):
+def test_the_watchdog_schedule_is_put_back_if_it_is_gone_and_kept_single(db):
     Schedule.objects.all().delete()
     ensure_watchdog()
+    ensure_watchdog()
+    assert Schedule.objects.filter(name=WATCHDOG_NAME).count() == 1
+    Schedule.objects.create(name=WATCHDOG_NAME, func="x", schedule_type="I", minutes=1)  # a duplicate from elsewhere
     ensure_watchdog()
     watchdog = Schedule.objects.get(name=WATCHDOG_NAME)
     assert (watchdog.func, watchdog.schedule_type, watchdog.minutes) == ("studio.runs.driver.driver_tick", "I", 1)
