@@ -31,10 +31,10 @@ class VendorAccountForm(forms.ModelForm):
         formfield_callback = _https_by_default
         help_texts = {
             "options": _(
-                'Per vendor. lingtu: {"signer": "hmac"} (default: X-App-Key + X-Signature = HMAC-SHA256 of the body) '
-                'or {"signer": "sdk"} (appId, timestamp, salt, sign headers). The signature scheme is an assumption: '
-                "lingtu's document does not describe it; pick the one in your contract. imagetasks: "
-                '{"upload_files": true} uploads a single input as multipart instead of sending its URL.'
+                "Per vendor, as JSON. lingtu: signer = hmac (the default: X-App-Key and X-Signature, an HMAC-SHA256 "
+                "of the body) or sdk (appId, timestamp, salt and sign headers). The scheme is an assumption, since "
+                "lingtu's document does not describe it: pick the one in your contract. imagetasks: upload_files = "
+                "true sends a single input as a file upload instead of its URL."
             ),
         }
 
