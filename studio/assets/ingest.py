@@ -175,7 +175,7 @@ def _encode_like(image: Image.Image, image_format: str, info: dict) -> bytes:
 def webp_thumbnail(image: Image.Image, size: int) -> bytes:
     """A WebP thumbnail of a decoded image, at most `size` pixels on its long side (shrinks `image`)."""
     thumb = image
-    thumb.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    thumb.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=1.0)  # 1.0: the cheap reduce() first
     if thumb.mode not in ("RGB", "RGBA"):
         has_alpha = thumb.mode in ("LA", "PA", "RGBa") or "transparency" in thumb.info
         thumb = thumb.convert("RGBA" if has_alpha else "RGB")

@@ -18,12 +18,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from studio.runs.models import Task, TaskState, WorkerLease
+from studio.vendors.models import VendorAccount
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
     try:
         while time.monotonic() < ends:
             for task_id, token in claim_due_tasks():
-                async_task("studio.runs.worker.task_step", task_id, token, task_name=f"task-{task_id}")
+                # save=False: successful steps leave no django-q2 task row behind (failed ones still do).
+                async_task("studio.runs.worker.task_step", task_id, token, task_name=f"task-{task_id}", save=False)
                 enqueued += 1
             if not _renew_lease(holder):
                 return enqueued  # another holder took over: let it drive
@@ -64,20 +66,45 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
 
 
 def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
-    """Due tasks, each claimed for TASK_CLAIM_SECONDS with a token: only the step holding it may act."""
+    """Due tasks, each claimed for TASK_CLAIM_SECONDS with a token: only the step holding it may act.
+
+    A waiting task is claimed only while its vendor account has a free slot, so a run of hundreds of
+    jobs does not flood the queue with steps that can only find the vendor busy.
+    """
     now = timezone.now()
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = Q(state__in=[TaskState.PENDING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now)
     lost = Q(state=TaskState.SUBMITTING) & unclaimed  # its worker died (or failed) mid-call
-    candidates = Task.objects.filter((unclaimed & due) | lost).order_by("next_action_at").values_list("pk", flat=True)
+    candidates = (
+        Task.objects.filter((unclaimed & due) | lost)
+        .order_by("next_action_at")
+        .values_list("pk", "state", "account_id")[: limit * 10]
+    )
+    free = _free_slots(now)
     claimed = []
     until = now + timedelta(seconds=settings.TASK_CLAIM_SECONDS)
-    for task_id in candidates[:limit]:
+    for task_id, state, account_id in candidates:
+        if state == TaskState.PENDING and free.get(account_id, 0) <= 0:
+            continue
         token = uuid.uuid4().hex
         # The update only succeeds if nobody claimed it in between: a claim is a compare-and-set.
         if Task.objects.filter(unclaimed, pk=task_id).update(claimed_until=until, claim_token=token):
             claimed.append((task_id, token))
+            if state == TaskState.PENDING:
+                free[account_id] -= 1
+        if len(claimed) >= limit:
+            break
     return claimed
+
+
+def _free_slots(now) -> dict[int, int]:
+    """Per vendor account: its limit of tasks in flight, less those in flight or about to be sent."""
+    busy = Q(state__in=[TaskState.SUBMITTING, TaskState.RUNNING, TaskState.COLLECTING]) | Q(
+        state=TaskState.PENDING, claimed_until__gte=now
+    )
+    in_flight = dict(Task.objects.filter(busy).values("account").annotate(n=Count("id")).values_list("account", "n"))
+    limits = VendorAccount.objects.values_list("pk", "max_concurrent_tasks")
+    return {pk: limit - in_flight.get(pk, 0) for pk, limit in limits}
 
 
 def _work_remains() -> bool:

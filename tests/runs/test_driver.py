@@ -49,3 +49,27 @@ def test_the_watchdog_schedule_is_put_back_if_it_is_gone_and_kept_single(db):
     ensure_watchdog()
     watchdog = Schedule.objects.get(name=WATCHDOG_NAME)
     assert (watchdog.func, watchdog.schedule_type, watchdog.minutes) == ("studio.runs.driver.driver_tick", "I", 1)
+
+
+def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, project, staff, monkeypatch):
+    from studio.assets.ingest import asset_ingest
+    from studio.points.services import points_grant
+    from studio.runs.driver import claim_due_tasks
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+    from studio.vendors.models import Offering, VendorAccount
+    from studio.vendors.services import offerings_load
+    from tests import images
+    from tests.images import upload
+
+    monkeypatch.setattr("studio.runs.services._wake_the_worker", lambda: None)
+    account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid",
+                                           max_concurrent_tasks=2)  # fmt: skip
+    offerings_load(account=account)
+    points_grant(team=project.team, amount=10_000, reason="budget", user=staff, key="budget")
+    products = [asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), user=staff).asset
+                for n in range(5)]  # fmt: skip
+    runs_submit(project=project, offering=Offering.objects.get(account=account, operation="upscale"), user=staff,
+                calls=[PlannedCall({}, (PlannedInput(p, "product"),)) for p in products])  # fmt: skip
+
+    assert len(claim_due_tasks()) == 2
+    assert claim_due_tasks() == []  # the two claimed ones fill the account until they are done

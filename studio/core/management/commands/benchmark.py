@@ -1,17 +1,24 @@
-"""`manage.py benchmark <which>`: upload (studio/core/benchmarks.py) or vendors (studio/simulator/benchmark.py)."""
+"""`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py)
+or pipeline (studio/runs/benchmark.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.core import benchmarks
+from studio.runs import benchmark as pipeline_benchmark
 from studio.simulator import benchmark as vendor_benchmark
 
 UPLOAD_TARGET_MS = 80
 UPLOAD_TARGET_MB = 400
+PIPELINE_TARGET_PER_SECOND = 25
+PIPELINE_TARGET_CPU_MS = 70
 FAILURES_SHOWN = 5
 
 
 class Command(BaseCommand):
-    help = "Runs a benchmark: upload (a real server on a throw-away database) or vendors (against the simulator)."
+    help = (
+        "Runs a benchmark: upload (a real server on a throw-away database), vendors (against the simulator) "
+        "or pipeline (vendor results through a real qcluster on a throw-away database)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("which", choices=sorted(self.benchmarks()))
@@ -25,17 +32,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--latency", type=float, default=3.0, help="vendors: the simulator's latency (default 3 s)."
         )
+        parser.add_argument("--outputs", type=int, default=400, help="pipeline: how many outputs (default 400).")
+        parser.add_argument(
+            "--database-url",
+            default="",
+            help="pipeline: a PostgreSQL server (postgres://user@host:port/db) to create a throw-away database on; "
+            "default: SQLite in the temporary folder.",
+        )
+        parser.add_argument(
+            "--redis-url",
+            default="",
+            help="pipeline: an EMPTY Redis database (redis://host:port/14) for the django-q2 broker; "
+            "default: the ORM broker.",
+        )
 
     def benchmarks(self) -> dict:
-        return {"upload": self.upload, "vendors": self.vendors}
+        return {"upload": self.upload, "vendors": self.vendors, "pipeline": self.pipeline}
 
     def handle(self, *args, which, **options):
-        if options["images"] < 1 or options["concurrency"] < 1:
-            raise CommandError("--images and --concurrency must be at least 1.")
+        if options["images"] < 1 or options["concurrency"] < 1 or options["outputs"] < 1:
+            raise CommandError("--images, --concurrency and --outputs must be at least 1.")
         try:
             self.benchmarks()[which](**options)
         except KeyboardInterrupt:
-            raise CommandError("Interrupted; the server is stopped.") from None
+            raise CommandError("Interrupted; everything the benchmark started is stopped.") from None
 
     def upload(self, *, images, concurrency, width, height, keep, **options):
         result = benchmarks.run_upload(
@@ -73,6 +93,40 @@ class Command(BaseCommand):
                 f"  {row.cpu_ms_per_call:>12.2f} ms  {row.files:>5}  {row.status}"
                 f"{self._verdict(row.calls <= target, 'latency ÷ interval + 2')}"
             )
+
+    def pipeline(self, *, outputs, database_url, redis_url, keep, **options):
+        result = pipeline_benchmark.run_pipeline(
+            outputs=outputs, database_url=database_url, redis_url=redis_url, keep=keep, log=self.stderr.write
+        )
+        rate, cpu_ms = result.outputs_per_second, result.worker_cpu_ms_per_output
+        calls = result.vendor_calls
+
+        def busy(seconds: float) -> float:
+            return seconds / result.sampled_seconds
+
+        self.stdout.write(
+            f"pipeline benchmark: {result.outputs} outputs of {pipeline_benchmark.SIZE} px PNG "
+            f"({result.png_bytes / 2**20:.1f} MB, pre-made), {pipeline_benchmark.VENDOR} {pipeline_benchmark.MODEL} "
+            f"n={result.per_call} per vendor task, simulator at zero latency\n"
+            f"  configuration    {result.configuration}, {result.workers} Q workers, {result.cores} cores\n"
+            f"  end to end       {result.seconds:.2f} s from submit until the run finished\n"
+            f"  throughput       {rate:.1f} outputs/s"
+            f"{self._verdict(rate >= PIPELINE_TARGET_PER_SECOND, f'target ≥ {PIPELINE_TARGET_PER_SECOND}')}\n"
+            f"  worker CPU       {cpu_ms:.1f} ms per output ({result.worker_cpu_seconds:.1f} s, qcluster processes)"
+            f"{self._verdict(cpu_ms <= PIPELINE_TARGET_CPU_MS, f'target ≤ {PIPELINE_TARGET_CPU_MS} ms')}\n"
+            f"  vendor calls     {calls / result.outputs:.3f} per output ({result.submits} submits + "
+            f"{result.polls} polls for {result.vendor_tasks} tasks, {calls / max(1, result.vendor_tasks):.2f} per task)"
+            f"; {result.downloads / result.outputs:.2f} result downloads per output\n"
+            f"  simulator CPU    {result.simulator_cpu_seconds * 1000 / result.outputs:.1f} ms per output "
+            f"(this process, not in the worker's figure)\n"
+            f"  machine busy     {busy(result.machine_busy_seconds):.2f} of {result.cores} cores on average "
+            f"(qcluster {busy(result.worker_cpu_seconds):.2f}, this process {busy(result.simulator_cpu_seconds):.2f}, "
+            f"the rest: database server, studio side, anything else running)\n"
+            f"  stored           {result.rows} outputs, {result.thumbnails} thumbnails, run {result.state}; "
+            f"{result.reconcile if result.reconcile_ok else 'reconcile_points FAILED'}"
+        )
+        if result.problems:
+            raise CommandError("The pipeline did not deliver:\n" + "\n".join(f"  {p}" for p in result.problems))
 
     def _verdict(self, met: bool, target: str) -> str:
         return f"  {self.style.SUCCESS('ok') if met else self.style.ERROR('over')}, {target}"
