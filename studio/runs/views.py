@@ -137,8 +137,11 @@ def _price(project, offering, composition) -> dict:
         return {"errors": invalid.field_errors, "balance": balance}
     except OfferingUnavailable as unavailable:
         return {"errors": {"general": str(unavailable)}, "balance": balance}
+    adapter = offering.account.adapter()
+    warnings = list(dict.fromkeys(w for request in estimate.requests for w in adapter.warnings(request)))
     return {
         "estimate": estimate,
+        "warnings": warnings,
         "calls": len(estimate.requests),
         "balance": balance,
         "balance_after": balance - estimate.points,

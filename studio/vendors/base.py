@@ -195,6 +195,10 @@ class Adapter(ABC):
         """Rules that span several parameters or inputs; raise InvalidParameters."""
         return None
 
+    def warnings(self, request: SubmitRequest) -> list[str]:
+        """Content the vendor expects but does not check (lingtu's transparent cut-out): told, not blocked."""
+        return []
+
     def price_inputs(self, request: SubmitRequest) -> dict[str, Any]:
         """The values an offering's price table is keyed by (an adapter may add derived ones)."""
         return dict(request.params)

@@ -220,3 +220,17 @@ def test_a_failed_job_shows_the_vendors_words_and_what_to_do(staff_client, proje
     assert "余额不足" in page
     assert "Our account at the vendor is out of credit: an admin must top it up." in page
     assert "Run again with changes" in page
+
+
+def test_the_composer_warns_when_lingtu_gets_a_product_that_is_not_a_cut_out(
+    staff_client, project, offerings, rich, staff
+):
+    opaque = asset_ingest(project=project, upload=upload("shirt.jpg", images.jpeg(300, 300)), user=staff).asset
+    backdrop = asset_ingest(project=project, upload=upload("bg.png", images.distinct_png(5)), user=staff).asset
+    change = offerings.get(account__kind="lingtu", operation="change_background")
+    form = {"operation": "change_background", "offering": change.pk, "input_product": [opaque.pk],
+            "input_background": [backdrop.pk], "place_x": "100", "place_y": "100", "place_width": "300",
+            "place_height": "300", "param_width": "800", "param_height": "800"}  # fmt: skip
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
+    assert "The product image has no transparent background" in page
+    assert "points" in page  # a warning, not a refusal: the job can still start
