@@ -114,6 +114,13 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.2
 
+# A cache every process shares (gunicorn runs several): Redis when there is one, else files under var/.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}  # fmt: skip
+
 # Files: the local file system under var/, or S3-compatible storage.
 STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem")
 if STORAGE_BACKEND == "s3":

@@ -28,6 +28,15 @@ def english_by_default():
 
 
 @pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test its own cache: nothing cached by one test (or a developer's server) leaks into another."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

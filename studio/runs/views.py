@@ -151,24 +151,26 @@ def _price(project, offering, composition) -> dict:
 
 
 def _catalogues(offering, composition) -> dict:
-    """The vendor's face and background lists (lingtu), cached: the composer must not wait on them."""
+    """The vendor's face and background lists (lingtu) for the parameters that pick from them."""
     if offering is None or composition is None:
         return {}
     names = {param.name for param in composition.parameters}
-    found = {}
-    for param, method in CATALOGUE_KINDS.items():
-        if param not in names:
-            continue
-        key = f"catalogue:{offering.account_id}:{method}"
-        items = cache.get(key)
-        if items is None:
-            try:
-                items = [asdict(item) for item in getattr(offering.account.adapter(), method)()]
-            except VendorError:
-                items = []
-            cache.set(key, items, CATALOGUE_SECONDS)
-        found[param] = items
-    return found
+    return {
+        param: _catalogue_items(offering.account, kind) for param, kind in CATALOGUE_KINDS.items() if param in names
+    }
+
+
+def _catalogue_items(account: VendorAccount, kind: str) -> list[dict]:
+    """A vendor catalogue, cached for a while: the composer must not wait on the vendor every time."""
+    key = f"catalogue:{account.pk}:{kind}"
+    items = cache.get(key)
+    if items is None:
+        try:
+            items = [asdict(item) for item in getattr(account.adapter(), kind)()]
+        except VendorError:
+            items = []
+        cache.set(key, items, CATALOGUE_SECONDS)
+    return items
 
 
 @login_required
@@ -178,10 +180,12 @@ def catalogue_preview(request, account_id: int, kind: str, item_id: str):
     if not request.memberships:
         return HttpResponse(status=404)
     account = get_object_or_404(VendorAccount, pk=account_id, enabled=True)
+    if kind not in CATALOGUE_KINDS.values():
+        return HttpResponse(status=404)
     key = f"catalogue-preview:{account_id}:{kind}:{item_id}"
     content = cache.get(key)
     if content is None:
-        items = cache.get(f"catalogue:{account_id}:{kind}") or []
+        items = _catalogue_items(account, kind)
         url = next((item.get("preview") or item.get("image") for item in items if item.get("id") == item_id), None)
         if not url:
             return HttpResponse(status=404)

@@ -234,3 +234,26 @@ def test_the_composer_warns_when_lingtu_gets_a_product_that_is_not_a_cut_out(
     page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
     assert "The product image has no transparent background" in page
     assert "points" in page  # a warning, not a refusal: the job can still start
+
+
+@pytest.mark.parametrize(
+    ("operation", "kind", "item"),
+    [
+        ("change_background", "backgrounds", {"id": "bg1", "category": "indoor", "image": "https://cdn.invalid/b.jpg"}),
+        (
+            "ai_model",
+            "faces",
+            {"id": "f1", "gender": "female", "skin": "white", "age": "adult", "preview": "https://cdn.invalid/f.jpg"},
+        ),
+    ],
+)
+def test_vendor_catalogues_are_offered_with_previews_from_the_studio(staff_client, project, offerings, operation, kind,
+                                                                      item):  # fmt: skip
+    from django.core.cache import cache
+
+    account = offerings.get(account__kind="lingtu", operation=operation).account
+    cache.set(f"catalogue:{account.pk}:{kind}", [item])
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + f"?operation={operation}").content.decode()
+    preview = reverse("runs:catalogue_preview", args=[account.pk, kind, item["id"]])
+    assert f'src="{preview}"' in page and "cdn.invalid" not in page  # the browser never talks to the vendor
+    assert f'value="{item["id"]}"' in page
