@@ -83,7 +83,7 @@ class UploadResult:
 
 def run_upload(*, images: int, concurrency: int, width: int, height: int, keep: bool, log: Callable) -> UploadResult:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request would drown the report
-    with _temporary_folder(keep, log) as folder:
+    with temporary_folder(keep, log) as folder:
         log(f"Generating {images} JPEGs of {width}×{height} in {folder / 'images'} …")
         paths = generate_jpegs(folder / "images", images, width, height)
         with studio_server(folder / "var", log) as server:
@@ -110,7 +110,7 @@ def run_upload(*, images: int, concurrency: int, width: int, height: int, keep: 
 
 
 @contextmanager
-def _temporary_folder(keep: bool, log: Callable) -> Iterator[Path]:
+def temporary_folder(keep: bool, log: Callable) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="studio-benchmark-"))
     try:
         yield folder
@@ -127,7 +127,7 @@ def _temporary_folder(keep: bool, log: Callable) -> Iterator[Path]:
 def generate_jpegs(folder: Path, count: int, width: int, height: int) -> list[Path]:
     """Photo-like JPEGs (a colour gradient under fine noise), each with its own small square, so all differ."""
     folder.mkdir(parents=True)
-    base = _noisy_image(width, height)
+    base = noisy_image(width, height)
     paths = []
     for index in range(count):
         image = base.copy()
@@ -138,7 +138,8 @@ def generate_jpegs(folder: Path, count: int, width: int, height: int) -> list[Pa
     return paths
 
 
-def _noisy_image(width: int, height: int) -> Image.Image:
+def noisy_image(width: int, height: int, sigma: float = NOISE_SIGMA) -> Image.Image:
+    """Photo-like: a colour gradient under zero-mean noise, so it neither compresses to nothing nor is all noise."""
     gradient = Image.linear_gradient("L").resize((width, height))
     bands = [
         gradient,
@@ -146,7 +147,7 @@ def _noisy_image(width: int, height: int) -> Image.Image:
         gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
     ]
     # effect_noise is centred on 128; subtracting 128 again adds zero-mean noise to the gradient.
-    noisy = [ImageChops.add(band, Image.effect_noise((width, height), NOISE_SIGMA), offset=-128) for band in bands]
+    noisy = [ImageChops.add(band, Image.effect_noise((width, height), sigma), offset=-128) for band in bands]
     return Image.merge("RGB", noisy)
 
 
@@ -169,7 +170,7 @@ def studio_server(var_dir: Path, log: Callable) -> Iterator[Server]:
     """The studio's web server on a free port over a fresh database in var_dir; stopped on the way out."""
     var_dir.mkdir(parents=True)
     env = _server_env(var_dir)
-    _manage(env, "migrate", "--noinput")
+    manage(env, "migrate", "--noinput")
     port = _free_port()
     log_file = open(var_dir / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(  # noqa: S603
@@ -201,7 +202,7 @@ def _server_env(var_dir: Path) -> dict:
     }
 
 
-def _manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str) -> str:
     completed = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
     )
@@ -265,7 +266,7 @@ def _status_kb(pid: int, field: str) -> int:
 def create_user_and_project(env: dict) -> tuple[str, str, int]:
     username, password = "benchmark", secrets.token_urlsafe(16)
     env = {**env, "BENCHMARK_USERNAME": username, "BENCHMARK_PASSWORD": password}
-    output = _manage(env, "shell", "--verbosity", "0", "--command", CREATE_PROJECT)
+    output = manage(env, "shell", "--verbosity", "0", "--command", CREATE_PROJECT)
     return username, password, int(output.split()[-1])
 
 

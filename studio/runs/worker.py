@@ -229,9 +229,12 @@ def _settle(task: Task, error: VendorError | None = None) -> None:
         message = _("The vendor returned %(got)d of %(expected)d images.") % {
             "got": images, "expected": task.outputs_expected,
         }  # fmt: skip
-    error_class = (
-        (error.error_class.value if error else (vendor_error or [""])[0]) if state != TaskState.SUCCEEDED else ""
-    )
+    if state == TaskState.SUCCEEDED:
+        error_class = ""
+    elif error is not None:
+        error_class = error.error_class.value
+    else:
+        error_class = vendor_error[0] if vendor_error else ""
     _finish(
         task, state, error_class=error_class, message=message, refund_outputs=max(0, task.outputs_expected - images)
     )
