@@ -1,3 +1,6 @@
+import json
+import os
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +52,21 @@ class VendorAccount(models.Model):
         return self.poll_interval_seconds or adapter_class(self.kind).default_poll_interval
 
     def adapter(self):
-        return adapter_class(self.kind)(base_url=self.base_url, credentials=self.credentials, options=self.options)
+        """This account's adapter, one per process: its HTTP client keeps connections to the vendor alive."""
+        key = (os.getpid(), self.pk, self.kind, self.base_url, self.credentials_encrypted,
+               json.dumps(self.options, sort_keys=True))  # fmt: skip
+        adapter = _ADAPTERS.get(key)
+        if adapter is None:
+            make = adapter_class(self.kind)
+            adapter = make(base_url=self.base_url, credentials=self.credentials, options=self.options)
+            if self.pk is not None:
+                if len(_ADAPTERS) >= 64:  # accounts change rarely; an edited one leaves its old entry behind
+                    _ADAPTERS.clear()
+                _ADAPTERS[key] = adapter
+        return adapter
+
+
+_ADAPTERS: dict[tuple, object] = {}
 
 
 class Offering(models.Model):
