@@ -1,8 +1,11 @@
+from collections import Counter
 from dataclasses import asdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +19,9 @@ from django_htmx.http import HttpResponseStopPolling
 from studio.assets.models import Asset
 from studio.core.files import serve_stored_file
 from studio.points.services import InsufficientPoints, points_balance
+from studio.projects import services as preset_services
 from studio.projects.access import get_project_for_user, require_active
+from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
 from studio.runs.models import Output, OutputKind, Run, TaskState
@@ -49,7 +54,49 @@ def compose(request, project_id: int):
     if data.get("from_run", "").isdigit():
         earlier = get_object_or_404(Run, pk=data["from_run"], project=project)
         data = form_from_run(earlier)
+    if data.get("use_preset", "").isdigit():
+        preset = get_object_or_404(PromptPreset, pk=data["use_preset"], project=project)
+        data = data.copy()
+        data["param_prompt"] = preset.text
     return _render_composer(request, project, data)
+
+
+@login_required
+@require_POST
+def preset_save(request, project_id: int):
+    """Saves the composer's prompt under a name (htmx); answers with the presets bar."""
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    context = {"project": project}
+    try:
+        preset, created = preset_services.preset_save(
+            project=project, name=request.POST.get("preset_name", ""), text=request.POST.get("param_prompt", ""),
+            user=request.user,
+        )  # fmt: skip
+    except ValidationError as invalid:
+        context["preset_errors"] = {field: " ".join(errors) for field, errors in invalid.message_dict.items()}
+        context["preset_name"] = request.POST.get("preset_name", "")
+    else:
+        message = _("Saved “%(name)s”.") if created else _("Replaced “%(name)s” with this prompt.")
+        context["preset_message"] = message % {"name": preset.name}
+    return _render_presets(request, context)
+
+
+@login_required
+@require_POST
+def preset_delete(request, project_id: int, preset_id: int):
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    preset = preset_services.preset_delete(project=project, preset_id=preset_id)
+    context = {"project": project}
+    if preset:
+        context["preset_message"] = _("Deleted “%(name)s”.") % {"name": preset.name}
+    return _render_presets(request, context)
+
+
+def _render_presets(request, context):
+    context["presets"] = list(context["project"].presets.all())
+    return render(request, "runs/compose.html#presets", context)
 
 
 @login_required
@@ -108,6 +155,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
     available = dict(
         Offering.objects.filter(enabled=True, account__enabled=True).values_list("operation").annotate(n=Count("id"))
     )
+    assets = list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height"))
     context = {
         "project": project,
         "operation": operation,
@@ -115,14 +163,20 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "offerings": offerings,
         "offering": offering,
         "composition": composition,
-        "assets": list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height")),
+        "assets": assets,
+        "role_counts": Counter(asset.role for asset in assets),
+        "upload_max_files": settings.UPLOAD_MAX_FILES,
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
         "catalogues": _catalogues(offering, composition),
         "catalogue_kinds": CATALOGUE_KINDS,
         "placement": composition.placement() if composition else {},
         "balance": points_balance(team=project.team),
+        "presets": list(project.presets.all()),
     }
     if composition is not None:
         context.update(_price(project, offering, composition))
+        if request.method == "GET":
+            context["errors"] = _without_unfilled(context["errors"], composition)
     if refused is not None:
         context["errors"] = getattr(refused, "field_errors", {}) or {"general": str(refused)}
     template = "runs/compose.html#composer" if request.htmx and not refused else "runs/compose.html"
@@ -148,6 +202,13 @@ def _price(project, offering, composition) -> dict:
         "shortfall": max(0, estimate.points - balance),
         "errors": {},
     }
+
+
+def _without_unfilled(errors: dict, composition) -> dict:
+    """A form just drawn (a new page, another operation) does not scold for what nobody has filled in yet."""
+    filled = {role for role, assets in composition.selected.items() if assets}
+    filled |= {name for name, value in composition.values.items() if value != ""}
+    return {field: message for field, message in errors.items() if field in filled or field == "general"}
 
 
 def _catalogues(offering, composition) -> dict:

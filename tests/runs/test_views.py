@@ -257,3 +257,14 @@ def test_vendor_catalogues_are_offered_with_previews_from_the_studio(staff_clien
     preview = reverse("runs:catalogue_preview", args=[account.pk, kind, item["id"]])
     assert f'src="{preview}"' in page and "cdn.invalid" not in page  # the browser never talks to the vendor
     assert f'value="{item["id"]}"' in page
+
+
+def test_a_fresh_composer_does_not_scold_but_the_live_price_names_what_is_missing(staff_client, project, offerings):
+    offering = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    form = {"operation": "wash", "offering": offering.pk}
+    fresh = staff_client.get(reverse("runs:compose", args=[project.pk]), form)
+    assert "needed, 0 given" not in fresh.content.decode()
+    assert "the price shows here" in fresh.content.decode()
+
+    live = staff_client.post(reverse("runs:estimate", args=[project.pk]), form)
+    assert "needed, 0 given" in live.content.decode()
