@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "studio.points",
     "studio.runs",
     "studio.simulator",
+    "studio.audit",
+    "studio.console",
 ]
 
 MIDDLEWARE = [

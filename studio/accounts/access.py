@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from studio.accounts.middleware import SESSION_TEAM_KEY
-from studio.accounts.models import Membership
+from studio.accounts.models import Membership, Role
 
 
 def membership_for_team(request, team_id: int) -> Membership:
@@ -31,3 +31,14 @@ def require_edit(membership: Membership) -> None:
             _("Your role in “%(team)s” is %(role)s: only Staff and Admins can change projects and images.")
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )
+
+
+def require_admin(request) -> Membership:
+    """The admin console: vendors, prices, every team's members and points. Held through the admin role."""
+    membership = current_membership(request)
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied(
+            _("Your role in “%(team)s” is %(role)s: only Admins can open the admin console.")
+            % {"team": membership.team.name, "role": membership.get_role_display()}
+        )
+    return membership

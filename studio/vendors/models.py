@@ -26,6 +26,13 @@ class VendorAccount(models.Model):
         _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
+    balance_warning_below = models.PositiveIntegerField(
+        _("warn below"), null=True, blank=True,
+        help_text=_("Warn when the vendor reports fewer points (suchuang) or package runs (hdredraw) than this."),
+    )  # fmt: skip
+    vendor_balance = models.JSONField(default=dict, blank=True, editable=False)  # as the vendor last reported it
+    vendor_balance_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check = models.JSONField(default=dict, blank=True, editable=False)  # the last "test connection"
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +53,13 @@ class VendorAccount(models.Model):
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials_encrypted)
+
+    @property
+    def balance_is_low(self) -> bool:
+        left = self.vendor_balance.get("points")
+        if left is None:
+            left = self.vendor_balance.get("remaining_count")
+        return self.balance_warning_below is not None and left is not None and left < self.balance_warning_below
 
     @property
     def poll_interval(self) -> float:

@@ -1,6 +1,12 @@
-from django.db import transaction
+from dataclasses import asdict
 
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from studio.vendors.base import Balance, ErrorClass, VendorError
 from studio.vendors.catalogue import catalogue
+from studio.vendors.crypto import DecryptionFailed
 from studio.vendors.models import Offering, VendorAccount
 
 
@@ -24,3 +30,55 @@ def offerings_load(*, account: VendorAccount) -> list[Offering]:
         if was_created:
             created.append(offering)
     return created
+
+
+class CheckOutcome(models.TextChoices):
+    WORKS = "works", _("Works")
+    WRONG_KEY = "wrong_key", _("Wrong key")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    VENDOR_ERROR = "vendor_error", _("Vendor error")
+
+
+def account_check_connection(*, account: VendorAccount) -> dict:
+    """Calls the vendor's cheapest real endpoint and keeps the answer in plain words on the account."""
+    adapter = account.adapter()
+    try:
+        outcome, message = CheckOutcome.WORKS, adapter.check_connection()
+    except VendorError as error:
+        if error.error_class == ErrorClass.BAD_CREDENTIALS:
+            outcome = CheckOutcome.WRONG_KEY
+        elif error.http_status is None and error.error_class == ErrorClass.TRANSIENT:
+            outcome = CheckOutcome.UNREACHABLE
+        else:
+            outcome = CheckOutcome.VENDOR_ERROR
+        message = error.message
+    except DecryptionFailed:
+        outcome, message = CheckOutcome.WRONG_KEY, _("The stored key cannot be decrypted: enter it again.")
+    check = {"outcome": outcome.value, "message": str(message), "at": timezone.now().isoformat()}
+    VendorAccount.objects.filter(pk=account.pk).update(last_check=check)
+    account.last_check = check
+    if outcome == CheckOutcome.WORKS:
+        account_refresh_balance(account=account)
+    return check
+
+
+def account_refresh_balance(*, account: VendorAccount) -> Balance | None:
+    """Asks the vendor's balance endpoint, where it has one; vendors without one report it with each task."""
+    try:
+        balance = account.adapter().balance()
+    except VendorError:
+        return None
+    if balance is not None:
+        account_record_balance(account_id=account.pk, balance=balance)
+        account.vendor_balance = _balance_dict(balance)
+    return balance
+
+
+def account_record_balance(*, account_id: int, balance: Balance) -> None:
+    VendorAccount.objects.filter(pk=account_id).update(
+        vendor_balance=_balance_dict(balance), vendor_balance_at=timezone.now()
+    )
+
+
+def _balance_dict(balance: Balance) -> dict:
+    return {name: value for name, value in asdict(balance).items() if value is not None}
