@@ -34,7 +34,11 @@ def require_edit(membership: Membership) -> None:
 
 
 def require_admin(request) -> Membership:
-    """The admin console: vendors, prices, every team's members and points. Held through the admin role."""
+    """The admin console: held through the admin role of the current team.
+
+    Vendors and prices are the studio's, so every admin manages them; a team's members, points and
+    spend only that team's admins (see admin_team_ids).
+    """
     membership = current_membership(request)
     if membership.role != Role.ADMIN:
         raise PermissionDenied(
@@ -42,3 +46,8 @@ def require_admin(request) -> Membership:
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )
     return membership
+
+
+def admin_team_ids(request) -> list[int]:
+    """The teams whose members, points and spend this user manages: those where they are an admin."""
+    return [team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]

@@ -27,6 +27,9 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
     target = models.CharField(_("target"), max_length=200)  # what was changed, as a person reads it
+    # The team the change is about (members, points); empty for studio-wide things (vendors, prices).
+    # Admins of other teams do not see it.
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

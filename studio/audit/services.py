@@ -1,7 +1,7 @@
-from studio.accounts.models import User
+from studio.accounts.models import Team, User
 from studio.audit.models import AuditAction, AuditEvent
 
 
-def audit_record(*, actor: User | None, action: AuditAction, target: str, **details) -> AuditEvent:
+def audit_record(*, actor: User | None, action: AuditAction, target, team: Team | None = None, **details) -> AuditEvent:
     """Call inside the transaction that makes the change, so a change is never without its record."""
-    return AuditEvent.objects.create(actor=actor, action=action, target=str(target)[:200], details=details)
+    return AuditEvent.objects.create(actor=actor, action=action, target=str(target)[:200], team=team, details=details)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from studio.accounts.access import require_admin
+from studio.accounts.access import admin_team_ids, require_admin
 from studio.audit.models import AuditAction, AuditEvent
 
 PAGE_SIZE = 50
@@ -18,7 +18,8 @@ def event_list(request):
     require_admin(request)
     query = request.GET.get("q", "").strip()
     action = request.GET.get("action", "")
-    events = AuditEvent.objects.select_related("actor")
+    # Studio-wide changes (vendors, prices) and those of the teams this admin manages.
+    events = AuditEvent.objects.select_related("actor").filter(Q(team=None) | Q(team__in=admin_team_ids(request)))
     if action in AuditAction.values:
         events = events.filter(action=action)
     if query:

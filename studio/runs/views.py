@@ -25,7 +25,13 @@ from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
 from studio.runs.models import Output, OutputKind, Run, TaskState
-from studio.runs.services import OfferingUnavailable, runs_estimate, runs_submit
+from studio.runs.services import (
+    MonthlyLimitReached,
+    OfferingUnavailable,
+    member_points_left,
+    runs_estimate,
+    runs_submit,
+)
 from studio.vendors.base import ErrorClass, InvalidParameters, VendorError
 from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.operations import Operation
@@ -108,7 +114,8 @@ def estimate(request, project_id: int):
     if offering is None:
         return HttpResponse("")
     composition = read_composition(offering=offering, project=project, data=request.POST)
-    context = {"project": project, "composition": composition, "oob": True, **_price(project, offering, composition)}
+    price = _price(project, offering, composition, request.user)
+    context = {"project": project, "composition": composition, "oob": True, **price}
     return render(request, "runs/compose.html#estimate", context)
 
 
@@ -124,7 +131,7 @@ def submit(request, project_id: int):
     composition = read_composition(offering=offering, project=project, data=request.POST)
     try:
         run = runs_submit(project=project, offering=offering, user=request.user, calls=plan_calls(composition))
-    except (InvalidParameters, InsufficientPoints, OfferingUnavailable) as refused:
+    except (InvalidParameters, InsufficientPoints, OfferingUnavailable, MonthlyLimitReached) as refused:
         return _render_composer(request, project, request.POST, refused=refused, status=400)
     messages.success(
         request,
@@ -174,7 +181,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "presets": list(project.presets.all()),
     }
     if composition is not None:
-        context.update(_price(project, offering, composition))
+        context.update(_price(project, offering, composition, request.user))
         if request.method == "GET":
             context["errors"] = _without_unfilled(context["errors"], composition)
     if refused is not None:
@@ -183,7 +190,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
     return render(request, template, context, status=status)
 
 
-def _price(project, offering, composition) -> dict:
+def _price(project, offering, composition, user) -> dict:
     balance = points_balance(team=project.team)
     try:
         estimate = runs_estimate(offering=offering, calls=plan_calls(composition))
@@ -193,6 +200,10 @@ def _price(project, offering, composition) -> dict:
         return {"errors": {"general": str(unavailable)}, "balance": balance}
     adapter = offering.account.adapter()
     warnings = list(dict.fromkeys(w for request in estimate.requests for w in adapter.warnings(request)))
+    left = member_points_left(user=user, team=project.team)
+    over_limit = None
+    if left is not None and estimate.points > left[0]:
+        over_limit = str(MonthlyLimitReached(needed=estimate.points, left=left[0], limit=left[1]))
     return {
         "estimate": estimate,
         "warnings": warnings,
@@ -200,6 +211,7 @@ def _price(project, offering, composition) -> dict:
         "balance": balance,
         "balance_after": balance - estimate.points,
         "shortfall": max(0, estimate.points - balance),
+        "over_limit": over_limit,
         "errors": {},
     }
 
@@ -340,7 +352,7 @@ def run_retry(request, run_id: int):
     run = _get_run_for_user(request, run_id, edit=True)
     try:
         retried, points = services.runs_retry_failed(run=run, user=request.user)
-    except InsufficientPoints as refused:
+    except (InsufficientPoints, MonthlyLimitReached) as refused:
         messages.error(request, str(refused))
     else:
         message = ngettext(

@@ -4,6 +4,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from studio.audit.models import AuditAction
+from studio.audit.services import audit_record
 from studio.vendors.base import Balance, ErrorClass, VendorError
 from studio.vendors.catalogue import catalogue
 from studio.vendors.crypto import DecryptionFailed
@@ -82,3 +84,39 @@ def account_record_balance(*, account_id: int, balance: Balance) -> None:
 
 def _balance_dict(balance: Balance) -> dict:
     return {name: value for name, value in asdict(balance).items() if value is not None}
+
+
+MAX_POINTS = 100_000
+
+
+class PriceInvalid(ValueError):
+    pass
+
+
+def offering_update(*, offering: Offering, points: int, price_table: dict[str, int], enabled: bool, actor) -> bool:
+    """New prices apply to runs submitted from now on: a run keeps the price it was charged at submit.
+
+    Switching an offering off hides it from the composer at once; its runs already going are left alone.
+    Returns whether anything changed; every change is in the audit log.
+    """
+    for value in (points, *price_table.values()):
+        if not 1 <= value <= MAX_POINTS:
+            raise PriceInvalid(_("A price is a whole number of points from 1 to %(max)s.") % {"max": MAX_POINTS})
+    if set(price_table) != set(offering.price_table):
+        raise PriceInvalid(_("The price table has other entries than this offering's; reload the page."))
+    with transaction.atomic():
+        locked = Offering.objects.select_for_update().select_related("account").get(pk=offering.pk)
+        before = {"points": locked.points, **{f"price {key}": value for key, value in locked.price_table.items()}}
+        after = {"points": points, **{f"price {key}": value for key, value in price_table.items()}}
+        price_changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+        switched = locked.enabled != enabled
+        if price_changes:
+            audit_record(actor=actor, action=AuditAction.PRICE_CHANGED, target=locked, **price_changes)
+        if switched:
+            audit_record(
+                actor=actor, action=AuditAction.OFFERING_SWITCHED, target=locked, enabled=[not enabled, enabled]
+            )
+        locked.points, locked.price_table, locked.enabled = points, dict(price_table), enabled
+        locked.save(update_fields=["points", "price_table", "enabled", "updated_at"])
+    offering.points, offering.price_table, offering.enabled = points, dict(price_table), enabled
+    return bool(price_changes) or switched
