@@ -71,15 +71,15 @@ def account_refresh_balance(*, account: VendorAccount) -> Balance | None:
     except VendorError:
         return None
     if balance is not None:
-        account_record_balance(account_id=account.pk, balance=balance)
+        account.vendor_balance_at = account_record_balance(account_id=account.pk, balance=balance)
         account.vendor_balance = _balance_dict(balance)
     return balance
 
 
-def account_record_balance(*, account_id: int, balance: Balance) -> None:
-    VendorAccount.objects.filter(pk=account_id).update(
-        vendor_balance=_balance_dict(balance), vendor_balance_at=timezone.now()
-    )
+def account_record_balance(*, account_id: int, balance: Balance):
+    now = timezone.now()
+    VendorAccount.objects.filter(pk=account_id).update(vendor_balance=_balance_dict(balance), vendor_balance_at=now)
+    return now
 
 
 def _balance_dict(balance: Balance) -> dict:

@@ -56,6 +56,7 @@ def test_an_admin_changes_a_tier_price_and_the_change_is_audited(admin, catalogu
     event = AuditEvent.objects.get()
     assert (event.action, event.actor) == (AuditAction.PRICE_CHANGED, admin)
     assert event.details == {"price 2K:high": [100, 120]}
+    assert "100 → 120" in client_for(admin).get(reverse("console:audit")).content.decode()
 
 
 @pytest.mark.parametrize("bad", ["0", "-5", "abc", "100001", ""])

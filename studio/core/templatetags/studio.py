@@ -18,3 +18,12 @@ def query_with(context, **changes):
     for name, value in changes.items():
         query[name] = value
     return query.urlencode()
+
+
+@register.filter
+def change(value):
+    """An audit value: `[before, after]` reads "before → after"; anything else as it is."""
+    if isinstance(value, list) and len(value) == 2:
+        before, after = ("—" if item is None or item == "" else item for item in value)
+        return f"{before} → {after}"
+    return value
