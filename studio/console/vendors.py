@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.accounts.access import require_admin
 from studio.audit.models import AuditAction
-from studio.audit.services import audit_record
+from studio.audit.services import audit_record, plain
 from studio.runs.models import ACTIVE_TASK_STATES, Task
 from studio.vendors.catalogue import KINDS
 from studio.vendors.forms import VendorAccountForm, credential_names, secret_field
@@ -71,7 +71,7 @@ def account_edit(request, account_id: int):
     form = _form(request, account)
     if request.method == "POST" and form.is_valid():
         changes = {
-            name: [_plain(form.initial.get(name)), _plain(form.cleaned_data[name])]
+            name: [plain(form.initial.get(name)), plain(form.cleaned_data[name])]
             for name in form.changed_data
             if not name.startswith("credential_")
         }
@@ -120,7 +120,3 @@ def _form(request, account: VendorAccount) -> VendorAccountForm:
     for name in credential_names(account.kind):
         form.fields[f"credential_{name}"] = secret_field(name, stored=stored)
     return form
-
-
-def _plain(value):
-    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

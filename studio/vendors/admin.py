@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from studio.audit.models import AuditAction
+from studio.audit.services import audit_record, plain
 from studio.vendors.forms import VendorAccountForm, credential_names, secret_field
 from studio.vendors.models import Offering, VendorAccount
 
@@ -27,6 +29,20 @@ class VendorAccountAdmin(admin.ModelAdmin):
             "credentials_status",
         ]
 
+    def save_model(self, request, obj, form, change):
+        """Changes made here land in the studio's audit log too, like those made in the console."""
+        changes = {name: [plain(form.initial.get(name)), plain(form.cleaned_data.get(name))]
+                   for name in form.changed_data if not name.startswith("credential_")}  # fmt: skip
+        super().save_model(request, obj, form, change)
+        action = AuditAction.ACCOUNT_CHANGED if change else AuditAction.ACCOUNT_CREATED
+        if changes:
+            audit_record(actor=request.user, action=action, target=obj, via="django-admin", **changes)
+        if getattr(form, "replaced_credentials", None):
+            audit_record(
+                actor=request.user, action=AuditAction.CREDENTIALS_REPLACED, target=obj, via="django-admin",
+                fields=", ".join(form.replaced_credentials),
+            )  # fmt: skip
+
     @admin.display(description=_("credentials"))
     def credentials_status(self, account: VendorAccount) -> str:
         if not account.has_credentials:
@@ -41,3 +57,17 @@ class OfferingAdmin(admin.ModelAdmin):
     list_editable = ["points", "enabled"]
     list_filter = ["operation", "account__kind", "enabled"]
     search_fields = ["label", "model"]
+
+    def save_model(self, request, obj, form, change):
+        """Prices edited here are audited like the console's (which is where admins normally change them)."""
+        before = Offering.objects.filter(pk=obj.pk).values("points", "price_table", "enabled").first() or {}
+        super().save_model(request, obj, form, change)
+        prices = {name: [before.get(name), getattr(obj, name)] for name in ("points", "price_table")
+                  if before.get(name) != getattr(obj, name)}  # fmt: skip
+        if prices:
+            audit_record(actor=request.user, action=AuditAction.PRICE_CHANGED, target=obj, via="django-admin", **prices)
+        if before and before["enabled"] != obj.enabled:
+            audit_record(
+                actor=request.user, action=AuditAction.OFFERING_SWITCHED, target=obj, via="django-admin",
+                enabled=[before["enabled"], obj.enabled],
+            )  # fmt: skip
