@@ -61,55 +61,6 @@
   "use strict";
   const CONCURRENT_UPLOADS = 3;
 
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
-  function addRow(list, name, text) {
-    const row = document.createElement("li");
-    row.className = "upload-row";
-    row.innerHTML = '<span class="upload-name"></span><progress max="100" value="0"></progress><span class="upload-state"></span>';
-    row.querySelector(".upload-name").textContent = name;
-    row.querySelector(".upload-state").textContent = text;
-    list.append(row);
-    return row;
-  }
-
-  function finish(row, status, message) {
-    row.classList.add("is-" + status);
-    row.querySelector("progress").value = 100;
-    row.querySelector(".upload-state").textContent = message;
-  }
-
-  function send(url, file, role, row, texts) {
-    return new Promise((resolve) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", url);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = (event) => {
-        if (event.lengthComputable) row.querySelector("progress").value = Math.round((event.loaded / event.total) * 95);
-      };
-      xhr.onload = () => {
-        let result = null;
-        try { result = JSON.parse(xhr.responseText).results[0]; } catch (error) { result = null; }
-        if (xhr.status === 200 && result) {
-          finish(row, result.status, result.message);
-          resolve(result.asset_id);
-        } else {
-          finish(row, "rejected", (xhr.responseText.match(/<p>([^<]+)<\/p>/) || [])[1] || texts.textFailed);
-          resolve(null);
-        }
-      };
-      xhr.onerror = () => { finish(row, "rejected", texts.textFailed); resolve(null); };
-      const form = new FormData();
-      form.append("files", file, file.name);
-      form.append("role", role);
-      xhr.send(form);
-    });
-  }
-
   async function uploadAll(input) {
     const composer = input.closest("#composer");
     const texts = composer.dataset;
@@ -119,17 +70,18 @@
     const files = Array.from(input.files);
     input.value = "";
     const taken = files.slice(0, parseInt(texts.maxFiles, 10));
-    if (files.length > taken.length) addRow(list, "", texts.textTooMany).classList.add("is-rejected");
+    if (files.length > taken.length) StudioUploads.addRow(list, "", texts.textTooMany).classList.add("is-rejected");
     const queue = taken.map((file) => {
-      const row = addRow(list, file.name, texts.textUploading);
-      if (file.size > parseInt(texts.maxBytes, 10)) { finish(row, "rejected", texts.textTooBig); return null; }
+      const row = StudioUploads.addRow(list, file.name, texts.textUploading);
+      if (file.size > parseInt(texts.maxBytes, 10)) { StudioUploads.finish(row, "rejected", texts.textTooBig); return null; }
       return { file, row };
     }).filter(Boolean);
     const ids = [];
     async function worker() {
       for (let item = queue.shift(); item; item = queue.shift()) {
-        const id = await send(texts.uploadUrl, item.file, role, item.row, texts);
-        if (id) ids.push(String(id));
+        const result = await StudioUploads.send({ url: texts.uploadUrl, file: item.file, role, row: item.row, texts });
+        StudioUploads.finish(item.row, result.status, result.message);
+        if (result.asset_id) ids.push(String(result.asset_id));
       }
     }
     await Promise.all(Array.from({ length: CONCURRENT_UPLOADS }, worker));
