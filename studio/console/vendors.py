@@ -23,6 +23,7 @@ from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.services import account_check_connection, account_refresh_balance, offerings_load
 
 COST_DAYS = 30
+RECENT_TASKS = 15
 
 
 @login_required
@@ -86,7 +87,8 @@ def account_edit(request, account_id: int):
                 )  # fmt: skip
         messages.success(request, _("Saved “%(name)s”.") % {"name": account.name})
         return redirect("console:vendor", account_id=account.pk)
-    context = {"section": "vendors", "form": form, "account": account, "kind": account.kind}
+    recent = account.tasks.select_related("run__project__team").order_by("-created_at")[:RECENT_TASKS]
+    context = {"section": "vendors", "form": form, "account": account, "kind": account.kind, "recent": recent}
     return render(request, "console/vendor_form.html", context)
 
 

@@ -95,7 +95,7 @@ def _submit(task: Task) -> None:
     task.vendor_task_id = answer.vendor_task_id
     # The input URLs as sent, so a vendor's pointer to an input (imagewash's productImage) finds its asset.
     sent = {image.url: item["asset"] for image, item in zip(request.inputs, task.request["inputs"], strict=True)}
-    task.submitted_details = {**_jsonable(answer.details), "input_urls": sent}
+    task.submitted_details = {**_jsonable(answer.details), "input_urls": sent, "cost": answer.cost}
     task.raw_response = _jsonable(answer.raw)
     task.submitted_at = now
     task.deadline_at = now + timedelta(seconds=settings.VENDOR_TASK_DEADLINE_SECONDS)
@@ -175,7 +175,8 @@ def _start_collecting(task: Task, answer) -> None:
         "status": answer.status.value,
         "files": [{"url": f.url, "kind": f.kind.value, "source": f.source} for f in answer.files],
         "details": _jsonable(answer.details),
-        "cost": answer.cost,
+        # What the vendor charged: imagewash says it at submit, suchuang and hdredraw with the result.
+        "cost": answer.cost if answer.cost is not None else task.submitted_details.get("cost"),
         "error": [answer.error.error_class.value, answer.error.message] if answer.error else None,
     }
     task.state = TaskState.COLLECTING

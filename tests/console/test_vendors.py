@@ -126,3 +126,22 @@ def test_hdredraw_reports_its_balance_with_every_task_and_the_list_shows_it(
     assert account.vendor_balance["remaining_count"] >= 0 and account.vendor_balance_at is not None
     listing = admin_client.get(reverse("console:vendors")).content.decode()
     assert f"{account.vendor_balance['remaining_count']} package runs" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imagewash_charged_coins_show_per_task_on_its_page_and_summed_in_the_list(
+    admin_client, accounts, project, staff, funded, products
+):
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+    from tests.run_fixtures import drive
+
+    offering = Offering.objects.get(account=accounts["imagewash"], operation="wash", model="nanoBanana2")
+    call = PlannedCall({"prompt": "terrace", "count": 2}, tuple(PlannedInput(p, "product") for p in products[:3]))
+    run = drive(runs_submit(project=project, offering=offering, user=staff, calls=[call]))
+
+    coins = run.tasks.get().result["cost"]
+    assert coins > 0
+    page = admin_client.get(reverse("console:vendor", args=[accounts["imagewash"].pk])).content.decode()
+    assert f'<td class="num">{coins}</td>' in page and f"#{run.pk}" in page
+    listing = admin_client.get(reverse("console:vendors")).content.decode()
+    assert f'<td class="num">{coins}</td>' in listing
