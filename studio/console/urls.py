@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from studio.console import audit, vendors
+from studio.console import audit, spend, vendors
 
 app_name = "console"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("vendors/<int:account_id>/test/", vendors.account_test, name="vendor_test"),
     path("vendors/<int:account_id>/balance/", vendors.account_balance, name="vendor_balance"),
     path("audit/", audit.event_list, name="audit"),
+    path("spend/", spend.spend_view, name="spend"),
 ]
