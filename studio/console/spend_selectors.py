@@ -69,8 +69,8 @@ class SpendRow:
         return self.net / self.approved if self.approved else None
 
     @property
-    def cost_text(self) -> str:
-        return spend_cost_text(self.costs)
+    def cost_parts(self) -> list[str]:
+        return spend_cost_parts(self.costs)
 
     def add(self, other: "SpendRow") -> None:
         self.runs += other.runs
@@ -132,13 +132,13 @@ def spend_report(*, filters: SpendFilters) -> SpendReport:
     return SpendReport(filters=filters, rows=ordered, total=total, cost_kinds=sorted(total.costs))
 
 
-def spend_cost_text(costs: dict[str, int]) -> str:
-    """“1,200 imagewash coins · 300 suchuang points”: never one sum across vendors with different units."""
-    return " · ".join(
+def spend_cost_parts(costs: dict[str, int]) -> list[str]:
+    """["1,200 imagewash coins", "300 suchuang points"]: never one sum across vendors with different units."""
+    return [
         _("%(amount)s %(vendor)s %(unit)s")
         % {"amount": number_format(amount, force_grouping=True), "vendor": kind, "unit": spend_cost_unit(kind)}
         for kind, amount in sorted(costs.items())
-    )
+    ]
 
 
 def spend_cost_unit(kind: str) -> str:

@@ -66,6 +66,7 @@ def test_it_combines_filters(admin_client, spend_world, team):
 def test_it_says_when_nothing_matches(admin_client, spend_world):
     page = admin_client.get(reverse("console:spend"), {"from": "2030-01"}).content.decode()
     assert "No runs match these filters." in page and "<table" not in page
+    assert f'href="{reverse("console:spend")}?group=team">Clear filters' in page
 
 
 def test_it_keeps_the_filters_in_the_form_and_the_csv_link(admin_client, spend_world, team):
