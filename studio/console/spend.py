@@ -43,9 +43,12 @@ class MonthField(forms.CharField):
         if not value:
             return None
         try:
-            return datetime.strptime(value, "%Y-%m").date()
+            month = datetime.strptime(value, "%Y-%m").date()
         except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            month = None
+        if month is None or not 1970 <= month.year < 9999:  # the next month and time zones must stay in range
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
 
 
 class SpendFilterForm(forms.Form):

@@ -75,7 +75,8 @@ def spend_chart(rows) -> Chart:
         for index, row in enumerate(rows)
     ]
     axis_y = TOP + len(rows) * ROW_HEIGHT
-    ticks = [Tick(value=value, x=round(LABEL_WIDTH + value * scale, 1)) for value in range(0, top + 1, step)]
+    values = range(0, top + 1, step) if largest > 0 else [0]  # no scale to show when nothing was spent
+    ticks = [Tick(value=value, x=round(LABEL_WIDTH + value * scale, 1)) for value in values]
     return Chart(bars=bars, ticks=ticks, height=axis_y + AXIS_HEIGHT, axis_y=axis_y)
 
 

@@ -90,6 +90,8 @@ def test_it_keeps_the_filters_in_the_form_and_the_csv_link(admin_client, spend_w
         {"from": "2026-13"},
         {"to": "last month"},
         {"from": "20260101"},
+        {"to": "9999-12"},
+        {"from": "0001-01"},
     ],
 )
 def test_it_leaves_out_what_it_cannot_read_and_says_so(admin_client, spend_world, query):
