@@ -108,13 +108,13 @@ def _csv_response(report: SpendReport) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{_csv_filename(report.filters)}"'
     response.write("\ufeff")  # the byte order mark: Excel then reads the file as UTF-8 (Chinese names)
     writer = csv.writer(response)
-    writer.writerow(spend_csv_header(report))
+    writer.writerow(_csv_header(report))
     for row in [*report.rows, report.total]:
-        writer.writerow(spend_csv_row(report, row))
+        writer.writerow(_csv_row(report, row))
     return response
 
 
-def spend_csv_header(report: SpendReport) -> list[str]:
+def _csv_header(report: SpendReport) -> list[str]:
     costs = [
         _("Vendor cost: %(vendor)s %(unit)s") % {"vendor": kind, "unit": spend_cost_unit(kind)}
         for kind in report.cost_kinds
@@ -122,11 +122,16 @@ def spend_csv_header(report: SpendReport) -> list[str]:
     return [str(GROUPS[report.filters.group]), *_columns(), *costs]
 
 
-def spend_csv_row(report: SpendReport, row) -> list[str]:
+def _csv_row(report: SpendReport, row) -> list:
     per_image = "" if row.points_per_approved is None else f"{row.points_per_approved:.1f}"
     figures = [row.runs, row.charged, row.refunded, row.net, row.delivered, row.approved]
     costs = [row.costs.get(kind, "") for kind in report.cost_kinds]
-    return [row.label, *figures, per_image, *costs]
+    return [_text_cell(row.label), *figures, per_image, *costs]
+
+
+def _text_cell(text: str) -> str:
+    """A team or user name that a spreadsheet would run as a formula (“=HYPERLINK(…)”) stays text."""
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def _columns() -> list[str]:

@@ -72,3 +72,10 @@ def test_it_keeps_chinese_names_and_headers(admin, spend_world, team):
 def test_it_is_only_a_header_and_a_zero_total_without_runs(admin):
     response = client_for(admin).get(reverse("console:spend"), {"format": "csv"})
     assert csv_table(response)[1:] == [["Total", "0", "0", "0", "0", "0", "0", ""]]
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_stays_text(admin, spend_world, team):
+    team.name = '=HYPERLINK("https://evil.example","Acme")'
+    team.save()
+    header, *rows = csv_table(client_for(admin).get(reverse("console:spend"), {"format": "csv"}))
+    assert "'" + team.name in [row[0] for row in rows]
