@@ -108,6 +108,7 @@ Q_CLUSTER = {
     "retry": 360,
     "max_attempts": 1,
     "save_limit": 1000,
+    "bulk": 4,  # steps taken from the broker per query
     "label": "Worker",
 }
 if REDIS_URL:

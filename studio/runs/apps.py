@@ -28,7 +28,8 @@ def _preload_worker_modules():
     from PIL import Image
 
     import studio.runs.driver
-    import studio.runs.worker  # noqa: F401
+    import studio.runs.worker
+    import studio.vendors.http  # noqa: F401  (httpx, and the TLS context every adapter shares)
     from studio.vendors.catalogue import KINDS, vendor_module
 
     for kind in KINDS:
