@@ -31,3 +31,11 @@ def require_edit(membership: Membership) -> None:
             _("Your role in “%(team)s” is %(role)s: only Staff and Admins can change projects and images.")
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )
+
+
+def require_review(membership: Membership) -> None:
+    if not membership.can_review:
+        raise PermissionDenied(
+            _("Your role in “%(team)s” is %(role)s: only Reviewers and Admins can approve, reject or reset images.")
+            % {"team": membership.team.name, "role": membership.get_role_display()}
+        )

@@ -1,0 +1,192 @@
+"""Reads for the galleries: one filtered queryset, its pages, its groups, and an output's neighbours.
+
+Every read here is a fixed number of queries, whatever the number of outputs: pages join what a card
+shows (select_related), and groups fetch all their outputs in one windowed query.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+
+from studio.assets.models import Asset
+from studio.projects.models import Project
+from studio.review.filters import GalleryFilter
+from studio.review.models import ReviewEvent
+from studio.runs.models import Output, OutputKind, ReviewState, Run
+from studio.vendors.models import Offering
+
+PAGE_SIZE = 60
+GROUPS_PER_PAGE = 8
+OUTPUTS_PER_GROUP = 24
+NO_PRODUCT = "\uffff"  # sorts outputs without a source product after every product name
+CARD_RELATED = ("run__offering__account", "source_asset", "reviewed_by")
+
+# Sort keys as (field, descending); the last key is unique, so the order is total and neighbours are exact.
+ORDERINGS = {
+    "newest": (("created_at", True), ("id", True)),
+    "product": (("product_name", False), ("product_id", False), ("created_at", True), ("id", True)),
+}
+
+
+def output_gallery(*, project: Project, filters: GalleryFilter, state: bool = True) -> QuerySet[Output]:
+    """The project's result images that match the filters, in the filter's order (state=False: any state)."""
+    outputs = Output.objects.filter(run__project=project, kind=OutputKind.IMAGE)
+    if state and filters.state:
+        outputs = outputs.filter(review_state=filters.state)
+    if filters.operation:
+        outputs = outputs.filter(run__operation=filters.operation)
+    if filters.run is not None:
+        outputs = outputs.filter(run_id=filters.run)
+    if filters.vendor:
+        outputs = outputs.filter(run__offering__account__kind=filters.vendor)
+    if filters.model is not None:
+        outputs = outputs.filter(run__offering_id=filters.model)
+    if filters.product is not None:
+        outputs = outputs.filter(source_asset_id=filters.product)
+    if filters.date_from:
+        outputs = outputs.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        outputs = outputs.filter(created_at__date__lte=filters.date_to)
+    return _ordered(outputs, filters.sort)
+
+
+def _ordered(outputs: QuerySet[Output], sort: str) -> QuerySet[Output]:
+    keys = ORDERINGS.get(sort, ORDERINGS["newest"])
+    if sort == "product":
+        outputs = outputs.annotate(
+            product_name=Coalesce("source_asset__original_name", Value(NO_PRODUCT)),
+            product_id=Coalesce("source_asset_id", Value(0)),
+        )
+    return outputs.order_by(*(f"-{name}" if descending else name for name, descending in keys))
+
+
+@dataclass
+class GalleryPage:
+    outputs: list[Output]
+    next_page: int | None
+
+
+def output_gallery_page(*, project: Project, filters: GalleryFilter, page: int) -> GalleryPage:
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        output_gallery(project=project, filters=filters).select_related(*CARD_RELATED)[start : start + PAGE_SIZE + 1]
+    )
+    return GalleryPage(rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None)
+
+
+def output_state_counts(*, project: Project, filters: GalleryFilter) -> dict[str, int]:
+    """How many outputs match the other filters, by review state: the state tabs and the count of matches."""
+    rows = output_gallery(project=project, filters=filters, state=False).values("review_state").annotate(n=Count("id"))
+    counts = {state: 0 for state in ReviewState.values}
+    counts.update({row["review_state"]: row["n"] for row in rows.order_by()})
+    return counts
+
+
+@dataclass
+class ProductGroup:
+    product: Asset
+    outputs: list[Output]
+    total: int  # all its matching outputs; only the first OUTPUTS_PER_GROUP are in `outputs`
+
+
+@dataclass
+class GroupPage:
+    groups: list[ProductGroup]
+    next_page: int | None
+    without_product: int  # matching outputs that have no source product (text to image)
+
+
+def output_groups_page(*, project: Project, filters: GalleryFilter, page: int) -> GroupPage:
+    """One group per source product, with its matching outputs across runs and vendors, newest first."""
+    outputs = output_gallery(project=project, filters=filters)
+    start = (page - 1) * GROUPS_PER_PAGE
+    rows = list(
+        outputs.exclude(source_asset=None)
+        .order_by("source_asset__original_name", "source_asset_id")
+        .values_list("source_asset_id", flat=True)
+        .distinct()[start : start + GROUPS_PER_PAGE + 1]
+    )
+    ids = rows[:GROUPS_PER_PAGE]
+    products = Asset.objects.in_bulk(ids)
+    totals = dict(
+        outputs.filter(source_asset_id__in=ids).order_by().values_list("source_asset_id").annotate(n=Count("id"))
+    )
+    ranked = (
+        outputs.filter(source_asset_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("source_asset_id")], order_by=["-created_at", "-id"]))
+        .filter(rank__lte=OUTPUTS_PER_GROUP)
+        .select_related(*CARD_RELATED)
+    )
+    by_product: dict[int, list[Output]] = {pk: [] for pk in ids}
+    for output in ranked:
+        by_product[output.source_asset_id].append(output)
+    without = outputs.filter(source_asset=None).count() if page == 1 else 0
+    return GroupPage(
+        groups=[ProductGroup(products[pk], by_product[pk], totals.get(pk, 0)) for pk in ids if pk in products],
+        next_page=page + 1 if len(rows) > GROUPS_PER_PAGE else None,
+        without_product=without,
+    )
+
+
+def output_neighbours(*, project: Project, filters: GalleryFilter, output: Output) -> tuple[int | None, int | None]:
+    """The previous and next output in the filtered gallery, by keyset, so it works even when the output
+    itself no longer matches (a reviewer just approved it in the "pending" gallery)."""
+    keys = ORDERINGS.get(filters.sort, ORDERINGS["newest"])
+    product = output.source_asset
+    values = {
+        "created_at": output.created_at,
+        "id": output.pk,
+        "product_name": product.original_name if product else NO_PRODUCT,
+        "product_id": product.pk if product else 0,
+    }
+    outputs = output_gallery(project=project, filters=filters)
+    following = outputs.filter(_beyond(keys, values, forward=True)).values_list("pk", flat=True).first()
+    reverse = [f"{name}" if descending else f"-{name}" for name, descending in keys]
+    preceding = (
+        outputs.filter(_beyond(keys, values, forward=False)).order_by(*reverse).values_list("pk", flat=True).first()
+    )
+    return preceding, following
+
+
+def _beyond(keys, values: dict, *, forward: bool) -> Q:
+    """Rows after (or before) `values` in the order `keys`: (a > x) or (a = x and b > y) or …"""
+    condition, equal = None, {}
+    for name, descending in keys:
+        step = Q(**equal, **{f"{name}__{'lt' if descending == forward else 'gt'}": values[name]})
+        condition = step if condition is None else condition | step
+        equal[name] = values[name]
+    return condition
+
+
+def gallery_choices(*, project: Project, with_runs: bool = True) -> dict:
+    """What the filter menus offer: the project's runs, the models its runs used, its source products."""
+    used = Output.objects.filter(run__project=project, kind=OutputKind.IMAGE)
+    return {
+        "runs": list(Run.objects.filter(project=project).only("pk", "operation", "created_at")[:200])
+        if with_runs
+        else [],
+        "models": list(
+            Offering.objects.filter(runs__project=project).select_related("account").distinct().order_by("label")
+        ),
+        "products": list(
+            Asset.objects.filter(project=project, pk__in=used.values("source_asset_id"))
+            .only("pk", "original_name")
+            .order_by("original_name")[:500]
+        ),
+    }
+
+
+def output_for_viewer(*, output_id: int) -> Output:
+    return Output.objects.select_related(
+        "run__offering__account", "run__project__team", "task", "source_asset", "reviewed_by"
+    ).get(pk=output_id, kind=OutputKind.IMAGE)
+
+
+def output_extras(*, output: Output) -> list[Output]:
+    """The vector, grid and other files the same vendor call made beside this image."""
+    return list(Output.objects.filter(task_id=output.task_id).exclude(kind=OutputKind.IMAGE).order_by("index"))
+
+
+def review_history(*, output: Output) -> list[ReviewEvent]:
+    return list(ReviewEvent.objects.filter(output=output).select_related("actor"))

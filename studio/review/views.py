@@ -1,0 +1,304 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from studio.accounts.access import require_edit, require_review
+from studio.core.files import serve_stored_file
+from studio.projects.access import get_project_for_user, require_active
+from studio.review import selectors
+from studio.review.archive import archive_files, safe_name, zip_stream
+from studio.review.filters import GalleryFilter
+from studio.review.more import CannotReuse, output_compose_more
+from studio.review.services import outputs_review_bulk
+from studio.runs.models import Output, OutputKind, ReviewState, Run
+from studio.vendors.catalogue import KINDS
+from studio.vendors.operations import Operation
+
+ACTIONS = {"approve": ReviewState.APPROVED, "reject": ReviewState.REJECTED, "reset": ReviewState.PENDING}
+
+
+def _get_run_for_user(request, run_id: int):
+    run = get_object_or_404(Run.objects.select_related("offering__account"), pk=run_id)
+    project, membership = get_project_for_user(request, run.project_id)
+    run.project = project
+    return run, membership
+
+
+def _get_output_for_user(request, output_id: int, *, images_only: bool = True):
+    outputs = Output.objects.select_related("run__offering__account", "task", "source_asset", "reviewed_by")
+    if images_only:
+        outputs = outputs.filter(kind=OutputKind.IMAGE)
+    output = get_object_or_404(outputs, pk=output_id)
+    project, membership = get_project_for_user(request, output.run.project_id)
+    output.run.project = project
+    return output, membership
+
+
+def _page(data) -> int:
+    value = data.get("page", "1")
+    return min(int(value), 100_000) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
+
+
+def _gallery_url(project, filters: GalleryFilter, **changes) -> str:
+    query = filters.query(**changes)
+    if filters.run is not None:
+        url = reverse("review:run", args=[filters.run])
+        query = filters.query(run=None, **changes)  # the run is in the path
+    else:
+        url = reverse("review:project", args=[project.pk])
+    return f"{url}?{query}" if query else url
+
+
+def _with_page(url: str, page: int | None) -> str:
+    return f"{url}{'&' if '?' in url else '?'}page={page}" if page else ""
+
+
+# Galleries ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def project_gallery(request, project_id: int):
+    project, membership = get_project_for_user(request, project_id)
+    return _render_gallery(request, project, membership, GalleryFilter.from_query(request.GET))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def run_gallery(request, run_id: int):
+    run, membership = _get_run_for_user(request, run_id)
+    filters = GalleryFilter.from_query(request.GET).with_run(run.pk)
+    return _render_gallery(request, run.project, membership, filters, run=run)
+
+
+def _render_gallery(request, project, membership, filters: GalleryFilter, *, run=None):
+    page = _page(request.GET)
+    if filters.group:
+        found = selectors.output_groups_page(project=project, filters=filters, page=page)
+        for group in found.groups:
+            group.more_url = _gallery_url(project, filters, group="", product=group.product.pk)
+    else:
+        found = selectors.output_gallery_page(project=project, filters=filters, page=page)
+    context = {
+        "project": project,
+        "run": run,
+        "membership": membership,
+        "can_review": membership.can_review,
+        "can_edit": membership.can_edit and not project.is_archived,
+        "filters": filters,
+        "query": filters.query(),
+        "found": found,
+        "page": page,
+        "next_url": _with_page(_gallery_url(project, filters), found.next_page),
+    }
+    if request.htmx and not request.htmx.boosted and page > 1:
+        return render(
+            request, "review/gallery.html#groups-page" if filters.group else "review/gallery.html#page", context
+        )
+    counts = selectors.output_state_counts(project=project, filters=filters)
+    download_query = filters.query(state="", sort="newest", group="")
+    context.update(
+        counts=counts,
+        all_count=sum(counts.values()),
+        total=counts[filters.state] if filters.state else sum(counts.values()),
+        states=[(value, label, counts[value]) for value, label in ReviewState.choices],
+        state_urls={value: _gallery_url(project, filters, state=value) for value in ReviewState.values},
+        all_url=_gallery_url(project, filters, state=""),
+        clear_url=_gallery_url(project, GalleryFilter(run=filters.run, group=filters.group)),
+        download_url=reverse("review:download", args=[project.pk]) + (f"?{download_query}" if download_query else ""),
+        choices=selectors.gallery_choices(project=project, with_runs=run is None),
+        operations=Operation.choices,
+        vendors=KINDS,
+    )
+    template = "review/gallery.html#gallery" if request.htmx and not request.htmx.boosted else "review/gallery.html"
+    return render(request, template, context)
+
+
+# The viewer --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def output_viewer(request, output_id: int):
+    output, membership = _get_output_for_user(request, output_id)
+    filters = GalleryFilter.from_query(request.GET)
+    return _render_viewer(request, output, membership, filters)
+
+
+def _render_viewer(request, output, membership, filters, *, changed: Output | None = None):
+    project = output.run.project
+    previous, following = selectors.output_neighbours(project=project, filters=filters, output=output)
+    context = {
+        "output": output,
+        "project": project,
+        "run": output.run,
+        "membership": membership,
+        "can_review": membership.can_review,
+        "can_edit": membership.can_edit and not project.is_archived,
+        "filters": filters,
+        "query": filters.query(),
+        "previous": previous,
+        "following": following,
+        "extras": selectors.output_extras(output=output),
+        "history": selectors.review_history(output=output),
+        "gallery_url": _gallery_url(project, filters),
+        "changed": changed,  # the output just reviewed: its grid card is updated out of band
+    }
+    template = "review/viewer.html#viewer" if request.htmx and not request.htmx.boosted else "review/viewer.html"
+    return render(request, template, context)
+
+
+# Review ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def output_review(request, output_id: int):
+    """One output, from its card (answers the card) or from the viewer (answers the next output's viewer)."""
+    output, membership = _get_output_for_user(request, output_id)
+    require_review(membership)
+    to_state = ACTIONS.get(request.POST.get("action", ""))
+    if to_state is None:
+        return HttpResponseBadRequest(_("Choose approve, reject or reset."))
+    outputs_review_bulk(
+        outputs=Output.objects.filter(pk=output.pk),
+        actor=request.user,
+        to_state=to_state,
+        reason=request.POST.get("reason", ""),
+    )
+    output, membership = _get_output_for_user(request, output_id)
+    filters = GalleryFilter.from_query(request.GET)
+    if request.POST.get("from") == "viewer":
+        _previous, following = selectors.output_neighbours(project=output.run.project, filters=filters, output=output)
+        if not request.htmx:
+            target = following or output.pk
+            url = reverse("review:viewer", args=[target])
+            return redirect(f"{url}?{filters.query()}" if filters.query() else url)
+        if following:
+            shown, _membership = _get_output_for_user(request, following)
+        else:
+            shown = output
+            messages.info(request, _("That was the last image here."))
+        return _render_viewer(request, shown, membership, filters, changed=output)
+    if not request.htmx:
+        return redirect(_gallery_url(output.run.project, filters))
+    context = {"output": output, "can_review": True, "query": filters.query()}
+    return render(request, "review/gallery.html#card", context)
+
+
+@login_required
+@require_POST
+def bulk_review(request, project_id: int):
+    project, membership = get_project_for_user(request, project_id)
+    require_review(membership)
+    filters = GalleryFilter.from_query(request.GET)
+    to_state = ACTIONS.get(request.POST.get("action", ""))
+    chosen = _chosen(project, filters, request.POST)
+    if to_state is None:
+        messages.error(request, _("Choose approve, reject or reset."))
+    elif chosen is None:
+        messages.error(request, _("Select images first, or tick “all matching”."))
+    else:
+        changed = len(
+            outputs_review_bulk(
+                outputs=chosen, actor=request.user, to_state=to_state, reason=request.POST.get("reason", "")
+            )
+        )
+        messages.success(request, _bulk_message(to_state, changed))
+    if not request.htmx:
+        return redirect(_gallery_url(project, filters))
+    run = _get_run_for_user(request, filters.run)[0] if filters.run is not None else None
+    return _render_gallery(request, project, membership, filters, run=run)
+
+
+def _chosen(project, filters: GalleryFilter, data):
+    """The outputs a bulk form names: every one matching the filter, or the ticked ones of this project."""
+    if data.get("all_matching") == "1":
+        return selectors.output_gallery(project=project, filters=filters)
+    ids = [int(value) for value in data.getlist("output") if value.isdigit()]
+    if not ids:
+        return None
+    return Output.objects.filter(run__project=project, kind=OutputKind.IMAGE, pk__in=ids)
+
+
+def _bulk_message(to_state: str, n: int) -> str:
+    if to_state == ReviewState.APPROVED:
+        text = ngettext("Approved %(n)d image.", "Approved %(n)d images.", n)
+    elif to_state == ReviewState.REJECTED:
+        text = ngettext("Rejected %(n)d image.", "Rejected %(n)d images.", n)
+    else:
+        text = ngettext("Reset %(n)d image to pending.", "Reset %(n)d images to pending.", n)
+    return text % {"n": n}
+
+
+# Taking images away ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def download_approved(request, project_id: int):
+    """A ZIP of the approved images of the project, of the filtered gallery (a run…), or of a selection (POST)."""
+    project, _membership = get_project_for_user(request, project_id)
+    filters = GalleryFilter.from_query(request.GET)
+    if request.method == "POST":
+        chosen = _chosen(project, filters, request.POST)
+        if chosen is None:
+            messages.error(request, _("Select images first, or tick “all matching”."))
+            return redirect(_gallery_url(project, filters))
+    else:
+        chosen = selectors.output_gallery(project=project, filters=filters, state=False)
+    approved = chosen.filter(review_state=ReviewState.APPROVED)
+    if not approved.exists():
+        messages.info(request, _("No approved images yet — approve some in the gallery."))
+        return redirect(_gallery_url(project, filters))
+    name = safe_name(project.name, "project") + (f"-run-{filters.run}" if filters.run is not None else "")
+    response = StreamingHttpResponse(zip_stream(archive_files(approved)), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{name}-approved.zip")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def output_download(request, output_id: int):
+    """One output (or one of its extras) in its original quality, under a shop-ready name."""
+    output, _membership = _get_output_for_user(request, output_id, images_only=False)
+    product = output.source_asset.original_name if output.source_asset else ""
+    extension = output.file.name.rsplit(".", 1)[-1]
+    kind = "" if output.kind == OutputKind.IMAGE else f"-{output.kind}"
+    name = f"{safe_name(product, 'output')}-{output.run.operation.replace('_', '-')}-{output.pk}{kind}.{extension}"
+    return serve_stored_file(output.file, output.content_type, download_name=name)
+
+
+@login_required
+@require_POST
+def output_more(request, output_id: int):
+    """ "Make more like this": the composer, with this run's settings and this output as input or reference."""
+    output, membership = _get_output_for_user(request, output_id)
+    require_edit(membership)
+    require_active(output.run.project)
+    use = request.POST.get("as", "")
+    if use not in ("input", "reference"):
+        return HttpResponseBadRequest(_("Choose “as input” or “as reference”."))
+    try:
+        start = output_compose_more(output=output, use=use, user=request.user)
+    except CannotReuse as refused:
+        messages.error(request, str(refused))
+        return redirect("review:viewer", output_id=output.pk)
+    if start.warning:
+        messages.warning(request, start.warning)
+    else:
+        messages.info(
+            request, _("The composer has the same settings and this image; nothing starts until you press Start.")
+        )
+    return redirect(f"{reverse('runs:compose', args=[output.run.project_id])}?{start.query.urlencode()}")

@@ -1,0 +1,180 @@
+"""The project and run galleries: filters from the URL, the count of matches, pages, grouping by product."""
+
+import re
+from datetime import UTC
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from studio.review.filters import GalleryFilter
+from studio.review.selectors import PAGE_SIZE, output_gallery, output_groups_page
+from tests.review.conftest import ids
+from tests.review.factories import make_output, make_run
+
+
+def shown(response) -> set[int]:
+    return {int(pk) for pk in re.findall(r'id="output-(\d+)"', response.content.decode())}
+
+
+def test_it_shows_every_image_of_the_project_with_the_count(staff_client, project, gallery):
+    response = staff_client.get(reverse("review:project", args=[project.pk]))
+    assert response.status_code == 200
+    assert shown(response) == ids(gallery.outputs.values())
+    assert "8 images match" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("state=approved", {"wash-shirt-2", "upscale-shirt", "text-2"}),
+        ("state=rejected", {"wash-dress-2"}),
+        ("operation=upscale", {"upscale-shirt", "upscale-dress"}),
+        ("vendor=imagetasks", {"text-1", "text-2"}),
+        ("vendor=imagewash&state=pending", {"wash-shirt-1", "wash-dress-1"}),
+    ],
+)
+def test_it_filters_by_state_operation_and_vendor(staff_client, project, gallery, query, expected):
+    response = staff_client.get(reverse("review:project", args=[project.pk]) + "?" + query)
+    assert shown(response) == {gallery.outputs[name].pk for name in expected}
+    assert f"{len(expected)} image" in response.content.decode()
+
+
+def test_it_filters_by_run_model_and_product(staff_client, project, gallery):
+    url = reverse("review:project", args=[project.pk])
+    by_run = shown(staff_client.get(f"{url}?run={gallery.upscale.pk}"))
+    by_model = shown(staff_client.get(f"{url}?model={gallery.wash.offering_id}"))
+    by_product = shown(staff_client.get(f"{url}?product={gallery.dress.pk}"))
+    names = {value.pk: key for key, value in gallery.outputs.items()}
+    assert {names[pk] for pk in by_run} == {"upscale-shirt", "upscale-dress"}
+    assert {names[pk] for pk in by_model} == {"wash-shirt-1", "wash-shirt-2", "wash-dress-1", "wash-dress-2"}
+    assert {names[pk] for pk in by_product} == {"wash-dress-1", "wash-dress-2", "upscale-dress"}
+
+
+def test_it_filters_by_date(staff_client, project, gallery):
+    from datetime import datetime, timedelta
+
+    old = gallery.outputs["text-1"]
+    old.created_at = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    old.save(update_fields=["created_at"])
+    url = reverse("review:project", args=[project.pk])
+    assert shown(staff_client.get(f"{url}?to=2024-05-01")) == {old.pk}
+    assert old.pk not in shown(staff_client.get(f"{url}?from=2024-05-02"))
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    assert shown(staff_client.get(f"{url}?from={tomorrow}")) == set()
+
+
+def test_the_run_gallery_shows_only_that_run(staff_client, gallery):
+    response = staff_client.get(reverse("review:run", args=[gallery.wash.pk]))
+    assert shown(response) == {gallery.outputs[name].pk for name in gallery.outputs if name.startswith("wash")}
+    assert "Gallery of run" in response.content.decode()
+
+
+def test_sort_by_product_orders_by_the_source_products_name(project, gallery):
+    outputs = list(output_gallery(project=project, filters=GalleryFilter(sort="product")))
+    names = [output.source_asset.original_name if output.source_asset else None for output in outputs]
+    assert names == ["Blue dress.png"] * 3 + ["Red shirt.png"] * 3 + [None, None]
+
+
+def test_newest_first_by_default(project, gallery):
+    outputs = list(output_gallery(project=project, filters=GalleryFilter()))
+    assert [output.pk for output in outputs] == sorted(ids(gallery.outputs.values()), reverse=True)
+
+
+def test_filters_live_in_the_url_and_survive_in_every_link(staff_client, project, gallery):
+    page = staff_client.get(reverse("review:project", args=[project.pk]) + "?vendor=imagewash&sort=product")
+    content = page.content.decode()
+    viewer = reverse("review:viewer", args=[gallery.outputs["wash-dress-1"].pk])
+    assert f'href="{viewer}?vendor=imagewash&amp;sort=product"' in content
+    assert '<option value="imagewash" selected>' in content
+    assert "approved.zip?vendor=imagewash" in content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=maybe",
+        "run=abc",
+        "run=99999999999999999999",
+        "from=2024-13-45",
+        "product=-1",
+        "sort=random&group=vendor",
+        "page=0",
+        "page=-3",
+        "page=999999999",
+        "model=1%00",
+        "state=%ff%fe",
+    ],
+)
+def test_bad_querystrings_are_ignored_and_reported_never_an_error(staff_client, project, gallery, query):
+    response = staff_client.get(reverse("review:project", args=[project.pk]) + "?" + query)
+    assert response.status_code == 200
+    if not query.startswith("page"):
+        assert "Ignored what this page does not know" in response.content.decode()
+
+
+def test_pages_load_as_the_user_scrolls(staff_client, project, staff):
+    run = make_run(project, user=staff)
+    made = [make_output(run) for _ in range(PAGE_SIZE + 5)]
+    url = reverse("review:project", args=[project.pk])
+    first = staff_client.get(url)
+    assert len(shown(first)) == PAGE_SIZE
+    assert 'hx-trigger="revealed"' in first.content.decode()
+    second = staff_client.get(f"{url}?page=2", headers={"HX-Request": "true"})
+    assert len(shown(second)) == 5
+    assert shown(first) | shown(second) == ids(made)
+    assert "<html" not in second.content.decode() and "revealed" not in second.content.decode()
+
+
+def test_a_filter_change_by_htmx_answers_only_the_gallery(staff_client, project, gallery):
+    response = staff_client.get(
+        reverse("review:project", args=[project.pk]) + "?state=approved", headers={"HX-Request": "true"}
+    )
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="gallery"')
+    assert "3 images match" in content
+
+
+def test_the_query_count_does_not_grow_with_the_rows(staff_client, project, staff):
+    url = reverse("review:project", args=[project.pk]) + "?vendor=imagewash&state=pending"
+    run = make_run(project, user=staff)
+    for _ in range(3):
+        make_output(run)
+    staff_client.get(url)  # the first visit also stores the current team in the session
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(url)
+    other = make_run(project, kind="hdredraw", operation="upscale", user=staff)
+    for _ in range(PAGE_SIZE + 10):
+        make_output(run)
+        make_output(other)
+    with CaptureQueriesContext(connection) as many:
+        response = staff_client.get(url)
+    assert len(shown(response)) == PAGE_SIZE
+    assert len(few) == len(many) <= 10, [query["sql"][:120] for query in many]
+
+
+def test_grouping_puts_each_products_outputs_side_by_side_across_runs_and_vendors(staff_client, project, gallery):
+    page = output_groups_page(project=project, filters=GalleryFilter(group="product"), page=1)
+    groups = {group.product.original_name: {output.pk for output in group.outputs} for group in page.groups}
+    o = gallery.outputs
+    assert list(groups) == ["Blue dress.png", "Red shirt.png"]
+    assert groups["Red shirt.png"] == {o["wash-shirt-1"].pk, o["wash-shirt-2"].pk, o["upscale-shirt"].pk}
+    assert groups["Blue dress.png"] == {o["wash-dress-1"].pk, o["wash-dress-2"].pk, o["upscale-dress"].pk}
+    assert page.without_product == 2
+    response = staff_client.get(reverse("review:project", args=[project.pk]) + "?group=product")
+    content = response.content.decode()
+    assert content.count('class="product-group"') == 2
+    assert reverse("assets:thumbnail", args=[gallery.shirt.pk]) in content  # the original beside its outputs
+    assert "2 images have no source product" in content
+
+
+def test_grouping_honours_the_other_filters(project, gallery):
+    page = output_groups_page(project=project, filters=GalleryFilter(group="product", state="approved"), page=1)
+    assert [(group.product.original_name, group.total) for group in page.groups] == [("Red shirt.png", 2)]
+
+
+def test_an_empty_project_says_what_to_do(staff_client, project):
+    content = staff_client.get(reverse("review:project", args=[project.pk])).content.decode()
+    assert "No images yet" in content
+    assert "No approved images yet" in content  # the disabled download button says why
