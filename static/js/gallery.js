@@ -7,6 +7,7 @@
   const dialog = document.getElementById("viewer");
   const body = document.getElementById("viewer-body");
   let refocus = null; // the card to focus once htmx has swapped its answer in
+  let waiting = false; // the viewer is loading: a key pressed now would act on the image being left
 
   function typing(target) {
     return target.closest("textarea, select, [contenteditable]") ||
@@ -31,6 +32,15 @@
     }
     selectNewCards();
     updateSelection();
+  });
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.detail.target === body) waiting = true;
+  });
+  ["htmx:afterRequest", "htmx:afterSettle"].forEach((name) => {
+    document.addEventListener(name, (event) => {
+      if (event.detail.target === body) waiting = false;
+    });
   });
 
   document.addEventListener("htmx:afterSettle", () => {
@@ -91,6 +101,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     if (dialog && dialog.open) {
+      if (waiting) {
+        event.preventDefault();
+        return;
+      }
       const target = body.querySelector(`[data-key="${key}"]`);
       if (target) {
         event.preventDefault();
@@ -157,8 +171,8 @@
       if (!target.checked && matching()) matching().checked = false;
     } else if (target.matches("[data-select-matching]")) {
       boxes().forEach((box) => { box.checked = target.checked; });
-    } else if (target.matches(".pick-output") && !target.checked && matching()) {
-      matching().checked = false; // unticking one image means "not all of them" any more
+    } else if (target.matches(".pick-output")) {
+      if (!target.checked && matching()) matching().checked = false; // one unticked: not "all of them" any more
     } else {
       return;
     }

@@ -5,7 +5,7 @@ import itertools
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from studio.assets.ingest import asset_ingest
 from studio.runs.models import Output, OutputKind, Run, RunState, Task
@@ -25,8 +25,8 @@ def offering(kind: str, operation: str) -> Offering:
     return Offering.objects.filter(account=account, operation=operation).first()
 
 
-def product(project, name: str, colour=(200, 40, 40), user=None):
-    data = images.encode(Image.new("RGB", (64, 80), colour), "PNG")
+def product(project, name: str, colour=(200, 40, 40), user=None, picture=None):
+    data = images.encode(picture or Image.new("RGB", (64, 80), colour), "PNG")
     return asset_ingest(project=project, upload=upload(name, data, "image/png"), user=user).asset
 
 
@@ -56,7 +56,10 @@ def make_task(run: Run, *, points=4) -> Task:
     )
 
 
-def make_output(run: Run, *, source=None, state="pending", task=None, kind=OutputKind.IMAGE, colour=None) -> Output:
+def make_output(
+    run: Run, *, source=None, state="pending", task=None, kind=OutputKind.IMAGE, colour=None, picture=None
+) -> Output:
+    """An output with a real file; `picture` (a PIL image) makes it look like one, else a tiny flat PNG."""
     task = task or make_task(run)
     index = task.outputs.count()
     n = next(_keys)
@@ -68,17 +71,39 @@ def make_output(run: Run, *, source=None, state="pending", task=None, kind=Outpu
             (None, None),
         )
     else:
-        content = images.encode(Image.new("RGB", (40, 30), colour or (n % 256, (n * 7) % 256, 90)), "PNG")
-        extension, content_type, size = "png", "image/png", (40, 30)
+        picture = picture or Image.new("RGB", (40, 30), colour or (n % 256, (n * 7) % 256, 90))
+        content = images.encode(picture, "PNG")
+        extension, content_type, size = "png", "image/png", picture.size
     folder = f"projects/{run.project_id}/outputs/{run.pk}"
     name = default_storage.save(f"{folder}/{task.index}-{index}.{extension}", ContentFile(content))
     thumbnail = ""
     if kind != OutputKind.VECTOR:
-        thumbnail = default_storage.save(
-            f"{folder}/{task.index}-{index}.thumb.webp", ContentFile(images.encode(Image.new("RGB", (8, 6)), "WEBP"))
-        )
+        thumbnail = default_storage.save(f"{folder}/{task.index}-{index}.thumb.webp", ContentFile(_thumbnail(picture)))
     return Output.objects.create(
         run=run, task=task, index=index, kind=kind, source_asset=source, file=name, thumbnail=thumbnail,
         content_type=content_type, width=size[0], height=size[1], byte_size=len(content), sha256=f"{n:064d}",
         review_state=state,
     )  # fmt: skip
+
+
+def _thumbnail(picture) -> bytes:
+    if picture is None or max(picture.size) <= 64:
+        return images.encode(Image.new("RGB", (8, 6)), "WEBP")
+    small = picture.copy()
+    small.thumbnail((480, 480))
+    return images.encode(small, "WEBP")
+
+
+def product_photo(colour, label: str = "", size=(360, 450), background=(246, 244, 240)) -> Image.Image:
+    """A product-like picture: a garment shape on a plain background, for pages a person looks at."""
+    picture = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(picture)
+    w, h = size
+    draw.polygon(
+        [(w * 0.3, h * 0.15), (w * 0.7, h * 0.15), (w * 0.9, h * 0.3), (w * 0.8, h * 0.4), (w * 0.72, h * 0.35),
+         (w * 0.72, h * 0.85), (w * 0.28, h * 0.85), (w * 0.28, h * 0.35), (w * 0.2, h * 0.4), (w * 0.1, h * 0.3)],
+        fill=colour,
+    )  # fmt: skip
+    if label:
+        draw.text((w * 0.08, h * 0.9), label, fill=(60, 60, 60))
+    return picture
