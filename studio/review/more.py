@@ -37,7 +37,7 @@ class ComposerStart:
 
 def output_compose_more(*, output: Output, use: str, user: User) -> ComposerStart:
     run = output.run
-    roles = [spec.role for spec in run.offering.input_specs()]
+    roles = [spec.role for spec in run.offering.input_specs() if spec.max > 0]
     role = _main_role(output, roles) if use == "input" else "reference"
     asset = _as_asset(output, role if role in AssetRole.values else AssetRole.PRODUCT, user)
     query = form_from_run(run)
