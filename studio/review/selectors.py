@@ -1,7 +1,7 @@
 """Reads for the galleries: one filtered queryset, its pages, its groups, and an output's neighbours.
 
 Every read here is a fixed number of queries, whatever the number of outputs: pages join what a card
-shows (select_related), and groups fetch all their outputs in one windowed query.
+shows, and groups fetch all their outputs in one windowed query.
 """
 
 from dataclasses import dataclass
@@ -14,13 +14,15 @@ from studio.projects.models import Project
 from studio.review.filters import GalleryFilter
 from studio.review.models import ReviewEvent
 from studio.runs.models import Output, OutputKind, ReviewState, Run
+from studio.runs.worker import MAIN_INPUT_ROLES
 from studio.vendors.models import Offering
 
 PAGE_SIZE = 60
 GROUPS_PER_PAGE = 8
 OUTPUTS_PER_GROUP = 24
 NO_PRODUCT = "\uffff"  # sorts outputs without a source product after every product name
-CARD_RELATED = ("run__offering__account", "source_asset", "reviewed_by")
+CARD_FIELDS = ("id", "run_id", "task_id", "kind", "source_asset_id", "width", "height", "review_state",
+               "review_reason", "created_at")  # fmt: skip
 
 # Sort keys as (field, descending); the last key is unique, so the order is total and neighbours are exact.
 ORDERINGS = {
@@ -61,6 +63,17 @@ def _ordered(outputs: QuerySet[Output], sort: str) -> QuerySet[Output]:
     return outputs.order_by(*(f"-{name}" if descending else name for name, descending in keys))
 
 
+def output_cards(outputs: QuerySet[Output]) -> QuerySet[Output]:
+    """Outputs with only what a card shows, the related names as plain columns: one model per row, not five,
+    and no JSON or dates of runs, offerings and accounts decoded for nothing."""
+    return outputs.only(*CARD_FIELDS).annotate(
+        card_operation=F("run__operation"),
+        card_vendor=F("run__offering__account__kind"),
+        card_model=F("run__offering__label"),
+        card_product=F("source_asset__original_name"),
+    )
+
+
 @dataclass
 class GalleryPage:
     outputs: list[Output]
@@ -69,9 +82,7 @@ class GalleryPage:
 
 def output_gallery_page(*, project: Project, filters: GalleryFilter, page: int) -> GalleryPage:
     start = (page - 1) * PAGE_SIZE
-    rows = list(
-        output_gallery(project=project, filters=filters).select_related(*CARD_RELATED)[start : start + PAGE_SIZE + 1]
-    )
+    rows = list(output_cards(output_gallery(project=project, filters=filters))[start : start + PAGE_SIZE + 1])
     return GalleryPage(rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None)
 
 
@@ -112,11 +123,10 @@ def output_groups_page(*, project: Project, filters: GalleryFilter, page: int) -
     totals = dict(
         outputs.filter(source_asset_id__in=ids).order_by().values_list("source_asset_id").annotate(n=Count("id"))
     )
-    ranked = (
+    ranked = output_cards(
         outputs.filter(source_asset_id__in=ids)
         .annotate(rank=Window(RowNumber(), partition_by=[F("source_asset_id")], order_by=["-created_at", "-id"]))
         .filter(rank__lte=OUTPUTS_PER_GROUP)
-        .select_related(*CARD_RELATED)
     )
     by_product: dict[int, list[Output]] = {pk: [] for pk in ids}
     for output in ranked:
@@ -159,19 +169,22 @@ def _beyond(keys, values: dict, *, forward: bool) -> Q:
     return condition
 
 
-def gallery_choices(*, project: Project, with_runs: bool = True) -> dict:
+def gallery_choices(*, project: Project, with_runs: bool = True) -> dict[str, list[tuple]]:
     """What the filter menus offer: the project's runs, the models its runs used, its source products."""
-    used = Output.objects.filter(run__project=project, kind=OutputKind.IMAGE)
+    runs = Run.objects.filter(project=project).values_list("pk", "operation", "created_at")[:200] if with_runs else []
     return {
-        "runs": list(Run.objects.filter(project=project).only("pk", "operation", "created_at")[:200])
-        if with_runs
-        else [],
+        "runs": list(runs),
         "models": list(
-            Offering.objects.filter(runs__project=project).select_related("account").distinct().order_by("label")
+            Offering.objects.filter(runs__project=project)
+            .values_list("pk", "label", "account__kind")
+            .distinct()
+            .order_by("label")
         ),
+        # The project's images that outputs are made from (by their role): cheap, where finding the sources
+        # of every output would read every output on each page.
         "products": list(
-            Asset.objects.filter(project=project, pk__in=used.values("source_asset_id"))
-            .only("pk", "original_name")
+            Asset.objects.filter(project=project, role__in=MAIN_INPUT_ROLES)
+            .values_list("pk", "original_name")
             .order_by("original_name")[:500]
         ),
     }

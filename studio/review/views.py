@@ -4,6 +4,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from studio.core.files import serve_stored_file
 from studio.projects.access import get_project_for_user, require_active
 from studio.review import selectors
 from studio.review.archive import archive_files, safe_name, zip_stream
+from studio.review.cards import card_text, cards_prepare, options_html
 from studio.review.filters import GalleryFilter
 from studio.review.more import CannotReuse, output_compose_more
 from studio.review.services import outputs_review_bulk
@@ -86,8 +88,10 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         found = selectors.output_groups_page(project=project, filters=filters, page=page)
         for group in found.groups:
             group.more_url = _gallery_url(project, filters, group="", product=group.product.pk)
+            cards_prepare(group.outputs, query=filters.query())
     else:
         found = selectors.output_gallery_page(project=project, filters=filters, page=page)
+        cards_prepare(found.outputs, query=filters.query())
     context = {
         "project": project,
         "run": run,
@@ -99,6 +103,7 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         "found": found,
         "page": page,
         "next_url": _with_page(_gallery_url(project, filters), found.next_page),
+        "card": card_text(),
     }
     if request.htmx and not request.htmx.boosted and page > 1:
         return render(
@@ -115,12 +120,25 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         all_url=_gallery_url(project, filters, state=""),
         clear_url=_gallery_url(project, GalleryFilter(run=filters.run, group=filters.group)),
         download_url=reverse("review:download", args=[project.pk]) + (f"?{download_query}" if download_query else ""),
-        choices=selectors.gallery_choices(project=project, with_runs=run is None),
-        operations=Operation.choices,
-        vendors=KINDS,
+        options=_filter_options(project, filters, with_runs=run is None),
     )
     template = "review/gallery.html#gallery" if request.htmx and not request.htmx.boosted else "review/gallery.html"
     return render(request, template, context)
+
+
+def _filter_options(project, filters: GalleryFilter, *, with_runs: bool) -> dict:
+    choices = selectors.gallery_choices(project=project, with_runs=with_runs)
+    operations = dict(Operation.choices)
+    runs = [
+        (pk, f"{pk} · {operations.get(op, op)} · {localtime(when):%m-%d %H:%M}") for pk, op, when in choices["runs"]
+    ]
+    return {
+        "run": options_html(runs, filters.run),
+        "operation": options_html(Operation.choices, filters.operation),
+        "vendor": options_html(((kind, kind) for kind in KINDS), filters.vendor),
+        "model": options_html(((pk, f"{label} · {kind}") for pk, label, kind in choices["models"]), filters.model),
+        "product": options_html(choices["products"], filters.product),
+    }
 
 
 # The viewer --------------------------------------------------------------------------------------
@@ -152,7 +170,8 @@ def _render_viewer(request, output, membership, filters, *, changed: Output | No
         "extras": selectors.output_extras(output=output),
         "history": selectors.review_history(output=output),
         "gallery_url": _gallery_url(project, filters),
-        "changed": changed,  # the output just reviewed: its grid card is updated out of band
+        "changed": _card(changed, filters) if changed else None,  # the output just reviewed: its card, updated
+        "card": card_text(),
     }
     template = "review/viewer.html#viewer" if request.htmx and not request.htmx.boosted else "review/viewer.html"
     return render(request, template, context)
@@ -192,8 +211,13 @@ def output_review(request, output_id: int):
         return _render_viewer(request, shown, membership, filters, changed=output)
     if not request.htmx:
         return redirect(_gallery_url(output.run.project, filters))
-    context = {"output": output, "can_review": True, "query": filters.query()}
-    return render(request, "review/gallery.html#card", context)
+    return render(
+        request, "review/gallery.html#card", {"output": _card(output, filters), "can_review": True, "card": card_text()}
+    )
+
+
+def _card(output: Output, filters: GalleryFilter) -> Output:
+    return cards_prepare(list(selectors.output_cards(Output.objects.filter(pk=output.pk))), query=filters.query())[0]
 
 
 @login_required
