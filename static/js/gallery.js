@@ -25,7 +25,13 @@
 
   // The viewer ------------------------------------------------------------------------------------
 
+  // Controls that only work with JavaScript (compare modes, zoom) are hidden until it runs.
+  function showScriptedControls() {
+    document.querySelectorAll("[data-js-only]").forEach((element) => { element.hidden = false; });
+  }
+
   document.addEventListener("htmx:afterSwap", (event) => {
+    showScriptedControls();
     if (dialog && event.detail.target === body) {
       if (!dialog.open) dialog.showModal();
       dialog.focus();
@@ -189,5 +195,6 @@
     window.alert(`${text.slice(0, 300)} (${xhr.status})`);
   });
 
+  showScriptedControls();
   updateSelection();
 })();

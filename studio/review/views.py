@@ -48,13 +48,12 @@ def _page(data) -> int:
     return min(int(value), 100_000) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
 
 
-def _gallery_url(project, filters: GalleryFilter, **changes) -> str:
-    query = filters.query(**changes)
-    if filters.run is not None:
-        url = reverse("review:run", args=[filters.run])
-        query = filters.query(run=None, **changes)  # the run is in the path
+def _gallery_url(project, filters: GalleryFilter, *, run=None, **changes) -> str:
+    """The gallery page these filters show: a run's own gallery (`run`), or the project's (filtered by run or not)."""
+    if run is not None:
+        url, query = reverse("review:run", args=[run.pk]), filters.query(run=None, **changes)  # the run is in the path
     else:
-        url = reverse("review:project", args=[project.pk])
+        url, query = reverse("review:project", args=[project.pk]), filters.query(**changes)
     return f"{url}?{query}" if query else url
 
 
@@ -87,7 +86,7 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
     if filters.group:
         found = selectors.output_groups_page(project=project, filters=filters, page=page)
         for group in found.groups:
-            group.more_url = _gallery_url(project, filters, group="", product=group.product.pk)
+            group.more_url = _gallery_url(project, filters, run=run, group="", product=group.product.pk)
             cards_prepare(group.outputs, query=filters.query())
     else:
         found = selectors.output_gallery_page(project=project, filters=filters, page=page)
@@ -102,7 +101,7 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         "query": filters.query(),
         "found": found,
         "page": page,
-        "next_url": _with_page(_gallery_url(project, filters), found.next_page),
+        "next_url": _with_page(_gallery_url(project, filters, run=run), found.next_page),
         "card": card_text(),
     }
     if request.htmx and not request.htmx.boosted and page > 1:
@@ -116,9 +115,10 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         all_count=sum(counts.values()),
         total=counts[filters.state] if filters.state else sum(counts.values()),
         states=[(value, label, counts[value]) for value, label in ReviewState.choices],
-        state_urls={value: _gallery_url(project, filters, state=value) for value in ReviewState.values},
-        all_url=_gallery_url(project, filters, state=""),
-        clear_url=_gallery_url(project, GalleryFilter(run=filters.run, group=filters.group)),
+        state_urls={value: _gallery_url(project, filters, run=run, state=value) for value in ReviewState.values},
+        all_url=_gallery_url(project, filters, run=run, state=""),
+        clear_url=_gallery_url(project, GalleryFilter(run=run.pk if run else None, group=filters.group), run=run),
+        bulk_url=reverse("review:run_bulk", args=[run.pk]) if run else reverse("review:bulk", args=[project.pk]),
         download_url=reverse("review:download", args=[project.pk]) + (f"?{download_query}" if download_query else ""),
         options=_filter_options(project, filters, with_runs=run is None),
     )
@@ -224,8 +224,20 @@ def _card(output: Output, filters: GalleryFilter) -> Output:
 @require_POST
 def bulk_review(request, project_id: int):
     project, membership = get_project_for_user(request, project_id)
+    return _bulk_review(request, project, membership, GalleryFilter.from_query(request.GET))
+
+
+@login_required
+@require_POST
+def run_bulk_review(request, run_id: int):
+    run, membership = _get_run_for_user(request, run_id)
+    return _bulk_review(
+        request, run.project, membership, GalleryFilter.from_query(request.GET).with_run(run.pk), run=run
+    )
+
+
+def _bulk_review(request, project, membership, filters: GalleryFilter, *, run=None):
     require_review(membership)
-    filters = GalleryFilter.from_query(request.GET)
     to_state = ACTIONS.get(request.POST.get("action", ""))
     chosen = _chosen(project, filters, request.POST)
     if to_state is None:
@@ -240,8 +252,7 @@ def bulk_review(request, project_id: int):
         )
         messages.success(request, _bulk_message(to_state, changed))
     if not request.htmx:
-        return redirect(_gallery_url(project, filters))
-    run = _get_run_for_user(request, filters.run)[0] if filters.run is not None else None
+        return redirect(_gallery_url(project, filters, run=run))
     return _render_gallery(request, project, membership, filters, run=run)
 
 

@@ -141,3 +141,33 @@ def test_the_product_groups_and_the_staff_view(page, staff, project, run_with_ou
     page.reload()
     expect(page.get_by_label("Vendor")).to_have_value("hdredraw")
     expect(page.locator(".product-group")).to_have_count(3)
+
+
+def test_the_gallery_and_the_viewer_in_chinese_and_without_javascript(
+    browser, live_server, reviewer, project, run_with_outputs, screenshot
+):
+    from django.conf import settings
+
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url,
+                                  java_script_enabled=False)  # fmt: skip
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans", "url": live_server.url}])
+    page = context.new_page()
+    sign_in_chinese = page.goto("/login/")
+    assert sign_in_chinese.ok
+    page.locator("input[name=username]").fill(reviewer.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit], form button").last.click()
+    page.goto(f"/runs/{run_with_outputs.pk}/gallery/")
+    expect(page.get_by_role("heading", name=f"批次 {run_with_outputs.pk} 的图库")).to_be_visible()
+    expect(page.locator(".match-count")).to_have_text("6 张图片符合条件")
+    screenshot(page, "gallery-zh")
+    # Without JavaScript a card opens the viewer as a page, and its form reviews and moves on.
+    first = page.locator(".card-open").first
+    first.click()
+    expect(page.locator(".viewer")).to_be_visible()
+    shown = page.locator(".viewer").get_attribute("data-output")
+    screenshot(page, "viewer-page-zh")
+    page.get_by_role("button", name="拒绝 R").click()
+    expect(page.locator(".viewer")).not_to_have_attribute("data-output", shown)
+    assert Output.objects.get(pk=shown).review_state == "rejected"
+    context.close()

@@ -178,3 +178,20 @@ def test_an_empty_project_says_what_to_do(staff_client, project):
     content = staff_client.get(reverse("review:project", args=[project.pk])).content.decode()
     assert "No images yet" in content
     assert "No approved images yet" in content  # the disabled download button says why
+
+
+def test_the_filter_menus_offer_the_projects_runs_models_and_products(staff_client, project, gallery):
+    content = staff_client.get(reverse("review:project", args=[project.pk]) + f"?product={gallery.dress.pk}").content
+    content = content.decode()
+    assert f'<option value="{gallery.dress.pk}" selected>Blue dress.png</option>' in content
+    assert f'<option value="{gallery.shirt.pk}">Red shirt.png</option>' in content
+    assert f'<option value="{gallery.upscale.pk}">{gallery.upscale.pk} · Upscale / HD redraw' in content
+    assert f'<option value="{gallery.text.offering_id}">' in content
+
+
+def test_picking_a_run_in_the_project_gallery_keeps_the_project_gallery(staff_client, project, gallery):
+    url = reverse("review:project", args=[project.pk])
+    content = staff_client.get(f"{url}?run={gallery.wash.pk}").content.decode()
+    assert f'href="{url}?state=approved&amp;run={gallery.wash.pk}"' in content  # tabs stay on the project page
+    run_page = staff_client.get(reverse("review:run", args=[gallery.wash.pk])).content.decode()
+    assert f'href="{reverse("review:run", args=[gallery.wash.pk])}?state=approved"' in run_page

@@ -31,6 +31,7 @@ VIEWS = [
     ("post", "review:review", "output", {"action": "approve", "from": "viewer"}, REVIEW),
     ("post", "review:bulk", "project", {"action": "approve", "all_matching": "1"}, REVIEW),
     ("post", "review:bulk", "project", {"action": "reject", "output": "OUTPUT"}, REVIEW),
+    ("post", "review:run_bulk", "run", {"action": "reset", "all_matching": "1"}, REVIEW),
     ("post", "review:more", "output", {"as": "input"}, EDIT),
 ]
 
@@ -109,9 +110,10 @@ def test_a_bulk_post_cannot_reach_another_teams_outputs_through_its_own_project(
     assert zipped.status_code == 302  # nothing approved of theirs: no ZIP, just the empty-state message
 
 
-@pytest.mark.parametrize("name", ["review:review", "review:bulk", "review:more"])
-def test_review_actions_refuse_get(reviewer, targets, name):
-    target = targets["project"] if name == "review:bulk" else targets["output"]
+@pytest.mark.parametrize(("name", "target"), [("review:review", "output"), ("review:bulk", "project"),
+                                              ("review:run_bulk", "run"), ("review:more", "output")])  # fmt: skip
+def test_review_actions_refuse_get(reviewer, targets, name, target):
+    target = targets[target]
     assert client_for(reviewer).get(reverse(name, args=[target])).status_code == 405
 
 

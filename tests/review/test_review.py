@@ -124,13 +124,24 @@ def test_bulk_review_of_everything_matching_the_filter(reviewer_client, project,
     assert state(gallery.outputs["wash-shirt-2"]) == "approved"  # another state: not matching
 
 
-def test_bulk_review_of_a_runs_gallery_stays_in_that_run(reviewer_client, project, gallery):
+def test_bulk_review_of_a_project_gallery_filtered_by_run(reviewer_client, project, gallery):
     url = reverse("review:bulk", args=[project.pk]) + f"?run={gallery.upscale.pk}"
     response = reviewer_client.post(url, {"action": "reset", "all_matching": "1"}, headers={"HX-Request": "true"})
-    assert "Reset 1 image to pending." in response.content.decode()
-    assert "Gallery of run" not in response.content.decode()  # only the #gallery part
+    content = response.content.decode()
+    assert "Reset 1 image to pending." in content
+    assert content.lstrip().startswith('<section id="gallery"')  # only the #gallery part
+    assert 'name="run"' in content  # still the project's gallery: its run menu stays
     assert state(gallery.outputs["upscale-shirt"]) == "pending"
     assert state(gallery.outputs["wash-shirt-2"]) == "approved"
+
+
+def test_bulk_review_in_a_runs_gallery_stays_in_that_run(reviewer_client, project, gallery):
+    url = reverse("review:run_bulk", args=[gallery.wash.pk]) + f"?run={gallery.upscale.pk}"  # the path wins
+    response = reviewer_client.post(url, {"action": "reject", "all_matching": "1"})
+    assert response.url == reverse("review:run", args=[gallery.wash.pk])
+    rejected = set(Output.objects.filter(review_state="rejected").values_list("run_id", flat=True))
+    assert rejected == {gallery.wash.pk}
+    assert state(gallery.outputs["upscale-shirt"]) == "approved"
 
 
 def test_bulk_review_without_a_selection_says_so(reviewer_client, project, gallery):
