@@ -58,6 +58,7 @@ class Timing:
     label: str
     median_ms: float
     p95_ms: float
+    cpu_median_ms: float  # this process's CPU per request: what the page costs, whatever else the machine runs
 
 
 @dataclass
@@ -75,6 +76,7 @@ class GalleryResult:
     zip_python_peak_mb: float
     zip_entries: int
     zip_ok: bool
+    load_average: float  # of the machine while the pages were timed: other work there slows them down
 
 
 def run_gallery(*, outputs: int = 10_000, zip_images: int = 1_000, keep: bool = False, log: Callable) -> GalleryResult:
@@ -87,8 +89,11 @@ def run_gallery(*, outputs: int = 10_000, zip_images: int = 1_000, keep: bool = 
         small_queries, small_items = _count_queries(client, world.page_url)
         log(f"Growing it to {outputs} outputs ...")
         world.add_outputs(outputs - PAGE_ITEMS, matching=False)
+        with connection.cursor() as cursor:  # fold the bulk inserts into the database file, as SQLite soon would
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         large_queries, large_items = _count_queries(client, world.page_url)
         log(f"Timing {REQUESTS} requests of each page ...")
+        load_average = os.getloadavg()[0]
         timings = [
             _time(client, "filtered page, newest first", world.page_url),
             _time(client, "filtered page, by product", world.page_url + "&sort=product"),
@@ -116,6 +121,7 @@ def run_gallery(*, outputs: int = 10_000, zip_images: int = 1_000, keep: bool = 
             zip_python_peak_mb=python_peak / 2**20,
             zip_entries=entries,
             zip_ok=ok,
+            load_average=max(load_average, os.getloadavg()[0]),
         )
 
 
@@ -279,15 +285,16 @@ def _count_queries(client: Client, url: str) -> tuple[int, int]:
 def _time(client: Client, label: str, url: str) -> Timing:
     for _ in range(WARM_UP):
         client.get(url)
-    samples = []
+    samples, cpu = [], []
     for _ in range(REQUESTS):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}")
     samples.sort()
-    return Timing(label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1])
+    return Timing(label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1], statistics.median(cpu))
 
 
 def _stream_to_file(client: Client, url: str, path: Path, *, sample_rss=False, trace=False) -> tuple[float, int, int]:

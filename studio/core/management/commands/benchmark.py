@@ -1,6 +1,8 @@
 """`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py),
 pipeline (studio/runs/benchmark.py) or gallery (studio/review/benchmark.py)."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.core import benchmarks
@@ -152,6 +154,8 @@ class Command(BaseCommand):
             f"  SQL queries      page of {result.items_small} with {gallery_benchmark.PAGE_ITEMS} outputs: "
             f"{result.queries_small} · page of {result.items_large} with {result.outputs:,} outputs: "
             f"{result.queries_large}{self._verdict(same, f'the same, at most {GALLERY_MAX_QUERIES}')}",
+            f"  server time per request, {gallery_benchmark.REQUESTS} requests each through Django's test client "
+            f"(machine load average {result.load_average:.1f} on {os.cpu_count()} cores):",
         ]
         for timing in result.timings:
             verdict = ""
@@ -160,8 +164,8 @@ class Command(BaseCommand):
                     timing.p95_ms < GALLERY_TARGET_P95_MS, f"target p95 < {GALLERY_TARGET_P95_MS} ms"
                 )
             lines.append(
-                f"  {timing.label:<31} median {timing.median_ms:5.1f} ms · p95 {timing.p95_ms:5.1f} ms "
-                f"({gallery_benchmark.REQUESTS} requests, server side){verdict}"
+                f"    {timing.label:<31} median {timing.median_ms:5.1f} ms · p95 {timing.p95_ms:5.1f} ms "
+                f"· CPU {timing.cpu_median_ms:4.1f} ms{verdict}"
             )
         peak = max(result.zip_rss_growth_mb, result.zip_python_peak_mb)
         lines.append(
