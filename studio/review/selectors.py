@@ -77,13 +77,21 @@ def output_cards(outputs: QuerySet[Output]) -> QuerySet[Output]:
 @dataclass
 class GalleryPage:
     outputs: list[Output]
-    next_page: int | None
+    next_after: int | None  # the last output shown, when more follow: the next page starts after it
 
 
-def output_gallery_page(*, project: Project, filters: GalleryFilter, page: int) -> GalleryPage:
-    start = (page - 1) * PAGE_SIZE
-    rows = list(output_cards(output_gallery(project=project, filters=filters))[start : start + PAGE_SIZE + 1])
-    return GalleryPage(rows[:PAGE_SIZE], page + 1 if len(rows) > PAGE_SIZE else None)
+def output_gallery_page(*, project: Project, filters: GalleryFilter, after: int | None = None) -> GalleryPage:
+    """A page of cards. Pages follow each other by keyset (after the last card shown), not by offset: a reviewer
+    approving cards in the "pending" gallery moves them out of it, and an offset would then skip as many."""
+    outputs = output_gallery(project=project, filters=filters)
+    if after is not None:
+        anchor = Output.objects.filter(pk=after, run__project=project).select_related("source_asset").first()
+        if anchor is None:
+            return GalleryPage([], None)
+        outputs = outputs.filter(_beyond(_keys(filters), _sort_values(anchor), forward=True))
+    rows = list(output_cards(outputs)[: PAGE_SIZE + 1])
+    shown = rows[:PAGE_SIZE]
+    return GalleryPage(shown, shown[-1].pk if len(rows) > PAGE_SIZE else None)
 
 
 def output_state_counts(*, project: Project, filters: GalleryFilter) -> dict[str, int]:
@@ -104,19 +112,26 @@ class ProductGroup:
 @dataclass
 class GroupPage:
     groups: list[ProductGroup]
-    next_page: int | None
+    next_after: int | None  # the last product shown, when more follow
     without_product: int  # matching outputs that have no source product (text to image)
 
 
-def output_groups_page(*, project: Project, filters: GalleryFilter, page: int) -> GroupPage:
+def output_groups_page(*, project: Project, filters: GalleryFilter, after: int | None = None) -> GroupPage:
     """One group per source product, with its matching outputs across runs and vendors, newest first."""
     outputs = output_gallery(project=project, filters=filters)
-    start = (page - 1) * GROUPS_PER_PAGE
+    sources = outputs.exclude(source_asset=None)
+    if after is not None:
+        anchor = Asset.objects.filter(pk=after, project=project).values_list("original_name", "pk").first()
+        if anchor is None:
+            return GroupPage([], None, 0)
+        name, pk = anchor
+        sources = sources.filter(
+            Q(source_asset__original_name__gt=name) | Q(source_asset__original_name=name, source_asset_id__gt=pk)
+        )
     rows = list(
-        outputs.exclude(source_asset=None)
-        .order_by("source_asset__original_name", "source_asset_id")
+        sources.order_by("source_asset__original_name", "source_asset_id")
         .values_list("source_asset_id", flat=True)
-        .distinct()[start : start + GROUPS_PER_PAGE + 1]
+        .distinct()[: GROUPS_PER_PAGE + 1]
     )
     ids = rows[:GROUPS_PER_PAGE]
     products = Asset.objects.in_bulk(ids)
@@ -131,25 +146,17 @@ def output_groups_page(*, project: Project, filters: GalleryFilter, page: int) -
     by_product: dict[int, list[Output]] = {pk: [] for pk in ids}
     for output in ranked:
         by_product[output.source_asset_id].append(output)
-    without = outputs.filter(source_asset=None).count() if page == 1 else 0
     return GroupPage(
         groups=[ProductGroup(products[pk], by_product[pk], totals.get(pk, 0)) for pk in ids if pk in products],
-        next_page=page + 1 if len(rows) > GROUPS_PER_PAGE else None,
-        without_product=without,
+        next_after=ids[-1] if len(rows) > GROUPS_PER_PAGE else None,
+        without_product=outputs.filter(source_asset=None).count() if after is None else 0,
     )
 
 
 def output_neighbours(*, project: Project, filters: GalleryFilter, output: Output) -> tuple[int | None, int | None]:
     """The previous and next output in the filtered gallery, by keyset, so it works even when the output
     itself no longer matches (a reviewer just approved it in the "pending" gallery)."""
-    keys = ORDERINGS.get(filters.sort, ORDERINGS["newest"])
-    product = output.source_asset
-    values = {
-        "created_at": output.created_at,
-        "id": output.pk,
-        "product_name": product.original_name if product else NO_PRODUCT,
-        "product_id": product.pk if product else 0,
-    }
+    keys, values = _keys(filters), _sort_values(output)
     outputs = output_gallery(project=project, filters=filters)
     following = outputs.filter(_beyond(keys, values, forward=True)).values_list("pk", flat=True).first()
     reverse = [f"{name}" if descending else f"-{name}" for name, descending in keys]
@@ -157,6 +164,21 @@ def output_neighbours(*, project: Project, filters: GalleryFilter, output: Outpu
         outputs.filter(_beyond(keys, values, forward=False)).order_by(*reverse).values_list("pk", flat=True).first()
     )
     return preceding, following
+
+
+def _keys(filters: GalleryFilter):
+    return ORDERINGS.get(filters.sort, ORDERINGS["newest"])
+
+
+def _sort_values(output: Output) -> dict:
+    """Where an output sits in every order the gallery knows."""
+    product = output.source_asset
+    return {
+        "created_at": output.created_at,
+        "id": output.pk,
+        "product_name": product.original_name if product else NO_PRODUCT,
+        "product_id": product.pk if product else 0,
+    }
 
 
 def _beyond(keys, values: dict, *, forward: bool) -> Q:

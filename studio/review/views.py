@@ -43,9 +43,10 @@ def _get_output_for_user(request, output_id: int, *, images_only: bool = True):
     return output, membership
 
 
-def _page(data) -> int:
-    value = data.get("page", "1")
-    return min(int(value), 100_000) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
+def _after(data) -> int | None:
+    """Where the next page starts (the last card or product shown); anything else means the first page."""
+    value = data.get("after", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _gallery_url(project, filters: GalleryFilter, *, run=None, **changes) -> str:
@@ -57,8 +58,8 @@ def _gallery_url(project, filters: GalleryFilter, *, run=None, **changes) -> str
     return f"{url}?{query}" if query else url
 
 
-def _with_page(url: str, page: int | None) -> str:
-    return f"{url}{'&' if '?' in url else '?'}page={page}" if page else ""
+def _with_after(url: str, after: int | None) -> str:
+    return f"{url}{'&' if '?' in url else '?'}after={after}" if after else ""
 
 
 # Galleries ---------------------------------------------------------------------------------------
@@ -82,14 +83,14 @@ def run_gallery(request, run_id: int):
 
 
 def _render_gallery(request, project, membership, filters: GalleryFilter, *, run=None):
-    page = _page(request.GET)
+    after = _after(request.GET)
     if filters.group:
-        found = selectors.output_groups_page(project=project, filters=filters, page=page)
+        found = selectors.output_groups_page(project=project, filters=filters, after=after)
         for group in found.groups:
             group.more_url = _gallery_url(project, filters, run=run, group="", product=group.product.pk)
             cards_prepare(group.outputs, query=filters.query())
     else:
-        found = selectors.output_gallery_page(project=project, filters=filters, page=page)
+        found = selectors.output_gallery_page(project=project, filters=filters, after=after)
         cards_prepare(found.outputs, query=filters.query())
     context = {
         "project": project,
@@ -100,11 +101,10 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         "filters": filters,
         "query": filters.query(),
         "found": found,
-        "page": page,
-        "next_url": _with_page(_gallery_url(project, filters, run=run), found.next_page),
+        "next_url": _with_after(_gallery_url(project, filters, run=run), found.next_after),
         "card": card_text(),
     }
-    if request.htmx and not request.htmx.boosted and page > 1:
+    if request.htmx and not request.htmx.boosted and after is not None:
         return render(
             request, "review/gallery.html#groups-page" if filters.group else "review/gallery.html#page", context
         )

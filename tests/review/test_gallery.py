@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from studio.review.filters import GalleryFilter
-from studio.review.selectors import PAGE_SIZE, output_gallery, output_groups_page
+from studio.review.selectors import GROUPS_PER_PAGE, PAGE_SIZE, output_gallery, output_groups_page
 from tests.review.conftest import ids
-from tests.review.factories import make_output, make_run
+from tests.review.factories import make_output, make_run, product
 
 
 def shown(response) -> set[int]:
@@ -100,9 +100,10 @@ def test_filters_live_in_the_url_and_survive_in_every_link(staff_client, project
         "from=2024-13-45",
         "product=-1",
         "sort=random&group=vendor",
-        "page=0",
-        "page=-3",
-        "page=999999999",
+        "after=0",
+        "after=-3",
+        "after=99999999999999999",
+        "after=abc",
         "model=1%00",
         "state=%ff%fe",
     ],
@@ -110,21 +111,51 @@ def test_filters_live_in_the_url_and_survive_in_every_link(staff_client, project
 def test_bad_querystrings_are_ignored_and_reported_never_an_error(staff_client, project, gallery, query):
     response = staff_client.get(reverse("review:project", args=[project.pk]) + "?" + query)
     assert response.status_code == 200
-    if not query.startswith("page"):
+    if not query.startswith("after"):
         assert "Ignored what this page does not know" in response.content.decode()
+
+
+def next_url(response) -> str:
+    return (
+        re.search(r'hx-get="([^"]+)" hx-trigger="revealed"', response.content.decode()).group(1).replace("&amp;", "&")
+    )
 
 
 def test_pages_load_as_the_user_scrolls(staff_client, project, staff):
     run = make_run(project, user=staff)
     made = [make_output(run) for _ in range(PAGE_SIZE + 5)]
-    url = reverse("review:project", args=[project.pk])
-    first = staff_client.get(url)
+    first = staff_client.get(reverse("review:project", args=[project.pk]))
     assert len(shown(first)) == PAGE_SIZE
-    assert 'hx-trigger="revealed"' in first.content.decode()
-    second = staff_client.get(f"{url}?page=2", headers={"HX-Request": "true"})
+    second = staff_client.get(next_url(first), headers={"HX-Request": "true"})
     assert len(shown(second)) == 5
     assert shown(first) | shown(second) == ids(made)
     assert "<html" not in second.content.decode() and "revealed" not in second.content.decode()
+
+
+def test_reviewing_on_one_page_skips_nothing_on_the_next(reviewer, reviewer_client, project, staff):
+    """Pages follow the last card shown: approving cards moves them out of "pending" without shifting the rest."""
+    from studio.review.services import outputs_review_bulk
+    from studio.runs.models import Output
+
+    run = make_run(project, user=staff)
+    made = [make_output(run) for _ in range(PAGE_SIZE + 5)]
+    first = reviewer_client.get(reverse("review:project", args=[project.pk]) + "?state=pending")
+    outputs_review_bulk(
+        outputs=Output.objects.filter(pk__in=list(shown(first))[:30]), actor=reviewer, to_state="approved"
+    )
+    second = reviewer_client.get(next_url(first), headers={"HX-Request": "true"})
+    assert shown(second) == ids(made) - shown(first)
+
+
+def test_groups_load_as_the_user_scrolls(staff_client, project, staff):
+    run = make_run(project, user=staff)
+    for n in range(GROUPS_PER_PAGE + 2):
+        make_output(run, source=product(project, f"Product {n:02d}.png", (n, n, n), staff))
+    first = staff_client.get(reverse("review:project", args=[project.pk]) + "?group=product")
+    assert first.content.decode().count('class="product-group"') == GROUPS_PER_PAGE
+    second = staff_client.get(next_url(first), headers={"HX-Request": "true"}).content.decode()
+    assert second.count('class="product-group"') == 2
+    assert "Product 08.png" in second and "Product 09.png" in second and "Product 07.png" not in second
 
 
 def test_a_filter_change_by_htmx_answers_only_the_gallery(staff_client, project, gallery):
@@ -155,7 +186,7 @@ def test_the_query_count_does_not_grow_with_the_rows(staff_client, project, staf
 
 
 def test_grouping_puts_each_products_outputs_side_by_side_across_runs_and_vendors(staff_client, project, gallery):
-    page = output_groups_page(project=project, filters=GalleryFilter(group="product"), page=1)
+    page = output_groups_page(project=project, filters=GalleryFilter(group="product"))
     groups = {group.product.original_name: {output.pk for output in group.outputs} for group in page.groups}
     o = gallery.outputs
     assert list(groups) == ["Blue dress.png", "Red shirt.png"]
@@ -170,7 +201,7 @@ def test_grouping_puts_each_products_outputs_side_by_side_across_runs_and_vendor
 
 
 def test_grouping_honours_the_other_filters(project, gallery):
-    page = output_groups_page(project=project, filters=GalleryFilter(group="product", state="approved"), page=1)
+    page = output_groups_page(project=project, filters=GalleryFilter(group="product", state="approved"))
     assert [(group.product.original_name, group.total) for group in page.groups] == [("Red shirt.png", 2)]
 
 
@@ -195,3 +226,16 @@ def test_picking_a_run_in_the_project_gallery_keeps_the_project_gallery(staff_cl
     assert f'href="{url}?state=approved&amp;run={gallery.wash.pk}"' in content  # tabs stay on the project page
     run_page = staff_client.get(reverse("review:run", args=[gallery.wash.pk])).content.decode()
     assert f'href="{reverse("review:run", args=[gallery.wash.pk])}?state=approved"' in run_page
+
+
+@pytest.mark.parametrize("sort", ["newest", "product"])
+@pytest.mark.parametrize("group", ["", "product"])
+@pytest.mark.parametrize("state", ["", "pending"])
+def test_every_sort_and_layout_shows_the_same_images(staff_client, project, gallery, sort, group, state):
+    response = staff_client.get(
+        reverse("review:project", args=[project.pk]) + f"?sort={sort}&group={group}&state={state}"
+    )
+    expected = {o.pk for o in gallery.outputs.values() if not state or o.review_state == state}
+    if group:  # groups hold the images made from a product; the others are counted below them
+        expected = {pk for pk in expected if pk not in {gallery.outputs["text-1"].pk, gallery.outputs["text-2"].pk}}
+    assert shown(response) == expected
