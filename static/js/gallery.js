@@ -101,6 +101,15 @@
     }
   });
 
+  // The filter form sends only the filters that are set, so the URL it pushes stays short enough to share.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!event.detail.elt.matches(".gallery-filters")) return;
+    const data = event.detail.formData;
+    Array.from(data.keys()).forEach((name) => {
+      if (data.getAll(name).every((value) => value === "")) data.delete(name);
+    });
+  });
+
   // Keys ------------------------------------------------------------------------------------------
 
   document.addEventListener("keydown", (event) => {

@@ -138,6 +138,7 @@ def test_the_product_groups_and_the_staff_view(page, staff, project, run_with_ou
     page.get_by_label("Vendor").select_option("hdredraw")
     expect(page.locator(".match-count")).to_have_text("3 images match")
     expect(page).to_have_url(re.compile(r"vendor=hdredraw"))
+    assert "model=" not in page.url and "product=" not in page.url  # only the filters that are set
     page.reload()
     expect(page.get_by_label("Vendor")).to_have_value("hdredraw")
     expect(page.locator(".product-group")).to_have_count(3)

@@ -178,3 +178,14 @@ def test_a_long_reason_is_cut_not_refused(reviewer, gallery):
     output_review(output_id=output.pk, actor=reviewer, to_state=ReviewState.REJECTED, reason="x" * 2000)
     output.refresh_from_db()
     assert len(output.review_reason) == 500
+
+
+def test_the_history_is_read_only_in_django_admin(reviewer, gallery, django_user_model):
+    superuser = django_user_model.objects.create_superuser("root", password="x")
+    output_review(output_id=gallery.outputs["text-1"].pk, actor=reviewer, to_state=ReviewState.REJECTED, reason="noise")
+    client = client_for(superuser)
+    listing = client.get(reverse("admin:review_reviewevent_changelist"))
+    assert listing.status_code == 200 and "noise" in listing.content.decode()
+    event = ReviewEvent.objects.get()
+    assert client.post(reverse("admin:review_reviewevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert ReviewEvent.objects.filter(pk=event.pk).exists()
