@@ -8,6 +8,7 @@ menus can list hundreds of products: their options are joined here rather than l
 
 from html import escape as _escape
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -49,17 +50,12 @@ def cards_prepare(outputs: list[Output], *, query: str) -> list[Output]:
     return outputs
 
 
-def card_text() -> dict[str, str]:
-    """The words every card repeats, translated once."""
+def card_text(request) -> dict[str, str]:
+    """What every card repeats, rendered once: its words and its review buttons."""
     return {
         "select": _("Select image"),
         "no_product": _("No source product"),
-        "approve": _("Approve"),
-        "approve_key": _("Approve (A)"),
-        "reject": _("Reject"),
-        "reject_key": _("Reject (R)"),
-        "reset": _("Reset"),
-        "reset_key": _("Reset to pending (U)"),
+        "buttons": render_to_string("review/gallery.html#card-buttons", request=request),
     }
 
 

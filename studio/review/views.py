@@ -102,7 +102,7 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         "query": filters.query(),
         "found": found,
         "next_url": _with_after(_gallery_url(project, filters, run=run), found.next_after),
-        "card": card_text(),
+        "card": card_text(request),
     }
     if request.htmx and not request.htmx.boosted and after is not None:
         return render(
@@ -171,7 +171,7 @@ def _render_viewer(request, output, membership, filters, *, changed: Output | No
         "history": selectors.review_history(output=output),
         "gallery_url": _gallery_url(project, filters),
         "changed": _card(changed, filters) if changed else None,  # the output just reviewed: its card, updated
-        "card": card_text(),
+        "card": card_text(request),
     }
     template = "review/viewer.html#viewer" if request.htmx and not request.htmx.boosted else "review/viewer.html"
     return render(request, template, context)
@@ -212,7 +212,9 @@ def output_review(request, output_id: int):
     if not request.htmx:
         return redirect(_gallery_url(output.run.project, filters))
     return render(
-        request, "review/gallery.html#card", {"output": _card(output, filters), "can_review": True, "card": card_text()}
+        request,
+        "review/gallery.html#card",
+        {"output": _card(output, filters), "can_review": True, "card": card_text(request)},
     )
 
 
