@@ -212,12 +212,6 @@ def gallery_choices(*, project: Project, with_runs: bool = True) -> dict[str, li
     }
 
 
-def output_for_viewer(*, output_id: int) -> Output:
-    return Output.objects.select_related(
-        "run__offering__account", "run__project__team", "task", "source_asset", "reviewed_by"
-    ).get(pk=output_id, kind=OutputKind.IMAGE)
-
-
 def output_extras(*, output: Output) -> list[Output]:
     """The vector, grid and other files the same vendor call made beside this image."""
     return list(Output.objects.filter(task_id=output.task_id).exclude(kind=OutputKind.IMAGE).order_by("index"))

@@ -195,7 +195,7 @@ def output_review(request, output_id: int):
         to_state=to_state,
         reason=request.POST.get("reason", ""),
     )
-    output, membership = _get_output_for_user(request, output_id)
+    output.refresh_from_db(fields=["review_state", "review_reason", "reviewed_by", "reviewed_at"])
     filters = GalleryFilter.from_query(request.GET)
     if request.POST.get("from") == "viewer":
         _previous, following = selectors.output_neighbours(project=output.run.project, filters=filters, output=output)
