@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "studio.runs",
     "studio.review",
     "studio.simulator",
+    "studio.audit",
+    "studio.console",
 ]
 
 MIDDLEWARE = [
@@ -87,10 +89,10 @@ TEMPLATES = [
 
 # Database: SQLite by default. WAL lets the worker and the web server write concurrently;
 # IMMEDIATE transactions plus a busy timeout make writers queue instead of failing with "locked".
+# Connections are kept for a minute, SQLite's too: the worker otherwise opens one per step.
 DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'studio.sqlite3'}"  # empty counts as unset
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",

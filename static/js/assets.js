@@ -3,11 +3,6 @@
   "use strict";
   const CONCURRENT_UPLOADS = 3;
 
-  function csrfToken() {
-    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   function format(text, values) {
     return text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
   }
@@ -30,20 +25,12 @@
     }
 
     function addRow(file) {
-      const row = document.createElement("li");
-      row.className = "upload-row";
-      row.innerHTML = '<span class="upload-name"></span><progress max="100" value="0"></progress><span class="upload-state"></span>';
-      row.querySelector(".upload-name").textContent = file.name;
-      row.querySelector(".upload-state").textContent = text.textWaiting;
-      list.prepend(row);
-      return row;
+      return StudioUploads.addRow(list, file.name, text.textWaiting, { prepend: true });
     }
 
     function finish(row, status, message) {
       counts[status] += 1;
-      row.classList.add("is-" + status);
-      row.querySelector("progress").value = 100;
-      row.querySelector(".upload-state").textContent = message;
+      StudioUploads.finish(row, status, message);
       showSummary();
     }
 
@@ -66,31 +53,8 @@
     }
 
     function upload({ file, row, role }) {
-      return new Promise((resolve) => {
-        const xhr = new XMLHttpRequest();
-        const progress = row.querySelector("progress");
-        const state = row.querySelector(".upload-state");
-        xhr.open("POST", text.uploadUrl);
-        xhr.setRequestHeader("X-CSRFToken", csrfToken());
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.onprogress = (event) => {
-          if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 95);
-          state.textContent = event.loaded >= event.total ? text.textChecking : text.textUploading;
-        };
-        xhr.onload = () => {
-          let result = null;
-          try { result = JSON.parse(xhr.responseText).results[0]; } catch (error) { result = null; }
-          if (xhr.status === 200 && result) finish(row, result.status, result.message);
-          else if (xhr.status === 403) finish(row, "rejected", (xhr.responseText.match(/<p>([^<]+)<\/p>/) || [])[1] || text.textFailed);
-          else finish(row, "rejected", text.textFailed);
-          resolve();
-        };
-        xhr.onerror = () => { finish(row, "rejected", text.textFailed); resolve(); };
-        const form = new FormData();
-        form.append("files", file, file.name);
-        form.append("role", role);
-        xhr.send(form);
-      });
+      return StudioUploads.send({ url: text.uploadUrl, file, role, row, texts: text })
+        .then((result) => finish(row, result.status, result.message));
     }
 
     function addFiles(files) {

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from studio.accounts.middleware import SESSION_TEAM_KEY
-from studio.accounts.models import Membership
+from studio.accounts.models import Membership, Role
 
 
 def membership_for_team(request, team_id: int) -> Membership:
@@ -31,6 +31,26 @@ def require_edit(membership: Membership) -> None:
             _("Your role in “%(team)s” is %(role)s: only Staff and Admins can change projects and images.")
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )
+
+
+def require_admin(request) -> Membership:
+    """The admin console: held through the admin role of the current team.
+
+    Vendors and prices are the studio's, so every admin manages them; a team's members, points and
+    spend only that team's admins (see admin_team_ids).
+    """
+    membership = current_membership(request)
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied(
+            _("Your role in “%(team)s” is %(role)s: only Admins can open the admin console.")
+            % {"team": membership.team.name, "role": membership.get_role_display()}
+        )
+    return membership
+
+
+def admin_team_ids(request) -> list[int]:
+    """The teams whose members, points and spend this user manages: those where they are an admin."""
+    return [team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]
 
 
 def require_review(membership: Membership) -> None:

@@ -31,6 +31,9 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    monthly_points_limit = models.PositiveIntegerField(
+        _("monthly points limit"), null=True, blank=True, help_text=_("Empty: no limit of their own.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,12 +4,15 @@ Each service is idempotent by its `key`: called again with the same key (a retri
 double-clicked form) it returns the entry written the first time and changes nothing.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from studio.accounts.models import Team, User
+from studio.audit.models import AuditAction
+from studio.audit.services import audit_record
 from studio.points.models import EntryKind, LedgerEntry, Wallet
 
 KEY_MAX_LENGTH = LedgerEntry._meta.get_field("key").max_length
@@ -56,6 +59,11 @@ def _rebuild(cls, kwargs):
 
 def wallet_for_team(*, team: Team) -> Wallet:
     return Wallet.objects.get_or_create(team=team)[0]
+
+
+def wallet_lock(*, team: Team) -> Wallet:
+    """Locks the team's wallet until the transaction ends: checks made after it see no concurrent hold."""
+    return Wallet.objects.select_for_update().get_or_create(team=team)[0]
 
 
 def points_balance(*, team: Team) -> int:
@@ -183,3 +191,36 @@ def _check_refundable(*, wallet: Wallet, run_id: int | None, amount: int) -> Non
     refundable = -totals["held"] - totals["refunded"]
     if amount > refundable:
         raise ValueError(f"Run {run_id} has {refundable} refundable points in this wallet; cannot refund {amount}.")
+
+
+MAX_ADMIN_CHANGE = 10_000_000
+
+
+def points_admin_change(*, team: Team, amount: int, reason: str, actor: User, key: str) -> LedgerEntry:
+    """An admin grants (amount > 0) or deducts (amount < 0) points, with a reason; recorded in the audit log.
+
+    `key` comes from the form, so a form sent twice (a double click, a retried request) changes the wallet once.
+    Raises ValidationError with a message for the admin, or AdjustmentBelowZero.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason: the team sees it in its ledger.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("A reason can have at most %(max)d characters.") % {
+            "max": REASON_MAX_LENGTH}})  # fmt: skip
+    if amount == 0 or abs(amount) > MAX_ADMIN_CHANGE:
+        raise ValidationError({"amount": _("Enter a whole number of points from 1 to %(max)s, or minus that "
+                                                 "to deduct.") % {"max": MAX_ADMIN_CHANGE}})  # fmt: skip
+    with transaction.atomic():
+        replay = LedgerEntry.objects.filter(key=key).exists()
+        if amount > 0:
+            entry = points_grant(team=team, amount=amount, reason=reason, user=actor, key=key)
+        else:
+            entry = points_adjust(team=team, amount=amount, reason=reason, user=actor, key=key)
+        if not replay:
+            action = AuditAction.POINTS_GRANTED if amount > 0 else AuditAction.POINTS_DEDUCTED
+            audit_record(
+                actor=actor, action=action, target=team, team=team, amount=amount, reason=reason,
+                balance_after=entry.balance_after,
+            )  # fmt: skip
+    return entry

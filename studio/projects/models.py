@@ -26,3 +26,20 @@ class Project(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+
+class PromptPreset(models.Model):
+    """A prompt the team reuses in a project's composer, under a name."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="presets")
+    name = models.CharField(_("name"), max_length=80)
+    text = models.TextField(_("prompt"), max_length=4000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint(Lower("name"), "project", name="preset_name_unique_in_project")]
+
+    def __str__(self) -> str:
+        return self.name

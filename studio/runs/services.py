@@ -4,13 +4,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from studio.accounts.models import User
+from studio.accounts.models import Membership, User
 from studio.assets.models import Asset
-from studio.points.services import points_hold
+from studio.points.services import points_hold, wallet_lock
 from studio.projects.models import Project
 from studio.runs.models import TERMINAL_TASK_STATES, Run, RunInput, RunState, Task, TaskState
 from studio.vendors.base import InvalidParameters, SubmitRequest
@@ -35,6 +35,42 @@ class PlannedCall:
 
 class OfferingUnavailable(Exception):
     pass
+
+
+class MonthlyLimitReached(Exception):
+    """The member's own monthly points limit (set by an admin) cannot cover the job; nothing was written."""
+
+    def __init__(self, *, needed: int, left: int, limit: int):
+        self.needed, self.left, self.limit = needed, left, limit
+        super().__init__(
+            _(
+                "This job needs %(needed)s points, but your monthly limit is %(limit)s and %(left)s are left this "
+                "month. Choose fewer images or ask an admin to raise your limit."
+            )
+            % {"needed": needed, "limit": limit, "left": left}
+        )
+
+
+def member_points_left(*, user: User, team) -> tuple[int, int] | None:
+    """(points left this month, the limit) for a member with a monthly limit; None without one.
+
+    Spent is what the member's runs of this calendar month hold now: charges less refunds.
+    """
+    limit = Membership.objects.filter(user=user, team=team).values_list("monthly_points_limit", flat=True).first()
+    if limit is None:
+        return None
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    spent = Run.objects.filter(project__team=team, created_by=user, created_at__gte=month_start).aggregate(
+        spent=Sum(F("points_charged") - F("points_refunded"))
+    )["spent"]
+    return max(0, limit - (spent or 0)), limit
+
+
+def _check_monthly_limit(*, user: User, team, points: int) -> None:
+    """Call with the team's wallet locked, so two submits of one member cannot both pass the check."""
+    left = member_points_left(user=user, team=team)
+    if left is not None and points > left[0]:
+        raise MonthlyLimitReached(needed=points, left=left[0], limit=left[1])
 
 
 @dataclass(frozen=True)
@@ -80,6 +116,8 @@ def runs_submit(*, project: Project, offering: Offering, user: User, calls: list
     estimate = runs_estimate(offering=offering, calls=calls)
     adapter = offering.account.adapter()
     with transaction.atomic():
+        wallet_lock(team=project.team)
+        _check_monthly_limit(user=user, team=project.team, points=estimate.points)
         run = Run.objects.create(
             project=project, offering=offering, operation=offering.operation, params=calls[0].params,
             outputs_expected=estimate.outputs, points_charged=estimate.points, created_by=user,
@@ -132,6 +170,8 @@ def runs_retry_failed(*, run: Run, user: User) -> tuple[int, int]:
             return 0, 0
         next_index = run.tasks.count()
         points = sum(task.points_per_output * task.outputs_expected for task in failed)
+        wallet_lock(team=run.project.team)
+        _check_monthly_limit(user=user, team=run.project.team, points=points)
         for offset, task in enumerate(failed):
             retry = Task.objects.create(
                 run=run, account=task.account, index=next_index + offset,

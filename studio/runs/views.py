@@ -1,8 +1,11 @@
+from collections import Counter
 from dataclasses import asdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +19,19 @@ from django_htmx.http import HttpResponseStopPolling
 from studio.assets.models import Asset
 from studio.core.files import serve_stored_file
 from studio.points.services import InsufficientPoints, points_balance
+from studio.projects import services as preset_services
 from studio.projects.access import get_project_for_user, require_active
+from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
 from studio.runs.models import Output, OutputKind, Run, TaskState
-from studio.runs.services import OfferingUnavailable, runs_estimate, runs_submit
+from studio.runs.services import (
+    MonthlyLimitReached,
+    OfferingUnavailable,
+    member_points_left,
+    runs_estimate,
+    runs_submit,
+)
 from studio.vendors.base import ErrorClass, InvalidParameters, VendorError
 from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.operations import Operation
@@ -49,7 +60,49 @@ def compose(request, project_id: int):
     if data.get("from_run", "").isdigit():
         earlier = get_object_or_404(Run, pk=data["from_run"], project=project)
         data = form_from_run(earlier)
+    if data.get("use_preset", "").isdigit():
+        preset = get_object_or_404(PromptPreset, pk=data["use_preset"], project=project)
+        data = data.copy()
+        data["param_prompt"] = preset.text
     return _render_composer(request, project, data)
+
+
+@login_required
+@require_POST
+def preset_save(request, project_id: int):
+    """Saves the composer's prompt under a name (htmx); answers with the presets bar."""
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    context = {"project": project}
+    try:
+        preset, created = preset_services.preset_save(
+            project=project, name=request.POST.get("preset_name", ""), text=request.POST.get("param_prompt", ""),
+            user=request.user,
+        )  # fmt: skip
+    except ValidationError as invalid:
+        context["preset_errors"] = {field: " ".join(errors) for field, errors in invalid.message_dict.items()}
+        context["preset_name"] = request.POST.get("preset_name", "")
+    else:
+        message = _("Saved “%(name)s”.") if created else _("Replaced “%(name)s” with this prompt.")
+        context["preset_message"] = message % {"name": preset.name}
+    return _render_presets(request, context)
+
+
+@login_required
+@require_POST
+def preset_delete(request, project_id: int, preset_id: int):
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    preset = preset_services.preset_delete(project=project, preset_id=preset_id)
+    context = {"project": project}
+    if preset:
+        context["preset_message"] = _("Deleted “%(name)s”.") % {"name": preset.name}
+    return _render_presets(request, context)
+
+
+def _render_presets(request, context):
+    context["presets"] = list(context["project"].presets.all())
+    return render(request, "runs/compose.html#presets", context)
 
 
 @login_required
@@ -61,7 +114,8 @@ def estimate(request, project_id: int):
     if offering is None:
         return HttpResponse("")
     composition = read_composition(offering=offering, project=project, data=request.POST)
-    context = {"project": project, "composition": composition, "oob": True, **_price(project, offering, composition)}
+    price = _price(project, offering, composition, request.user)
+    context = {"project": project, "composition": composition, "oob": True, **price}
     return render(request, "runs/compose.html#estimate", context)
 
 
@@ -77,7 +131,7 @@ def submit(request, project_id: int):
     composition = read_composition(offering=offering, project=project, data=request.POST)
     try:
         run = runs_submit(project=project, offering=offering, user=request.user, calls=plan_calls(composition))
-    except (InvalidParameters, InsufficientPoints, OfferingUnavailable) as refused:
+    except (InvalidParameters, InsufficientPoints, OfferingUnavailable, MonthlyLimitReached) as refused:
         return _render_composer(request, project, request.POST, refused=refused, status=400)
     messages.success(
         request,
@@ -108,6 +162,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
     available = dict(
         Offering.objects.filter(enabled=True, account__enabled=True).values_list("operation").annotate(n=Count("id"))
     )
+    assets = list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height"))
     context = {
         "project": project,
         "operation": operation,
@@ -115,21 +170,27 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "offerings": offerings,
         "offering": offering,
         "composition": composition,
-        "assets": list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height")),
+        "assets": assets,
+        "role_counts": Counter(asset.role for asset in assets),
+        "upload_max_files": settings.UPLOAD_MAX_FILES,
+        "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
         "catalogues": _catalogues(offering, composition),
         "catalogue_kinds": CATALOGUE_KINDS,
         "placement": composition.placement() if composition else {},
         "balance": points_balance(team=project.team),
+        "presets": list(project.presets.all()),
     }
     if composition is not None:
-        context.update(_price(project, offering, composition))
+        context.update(_price(project, offering, composition, request.user))
+        if request.method == "GET":
+            context["errors"] = _without_unfilled(context["errors"], composition)
     if refused is not None:
         context["errors"] = getattr(refused, "field_errors", {}) or {"general": str(refused)}
     template = "runs/compose.html#composer" if request.htmx and not refused else "runs/compose.html"
     return render(request, template, context, status=status)
 
 
-def _price(project, offering, composition) -> dict:
+def _price(project, offering, composition, user) -> dict:
     balance = points_balance(team=project.team)
     try:
         estimate = runs_estimate(offering=offering, calls=plan_calls(composition))
@@ -139,6 +200,10 @@ def _price(project, offering, composition) -> dict:
         return {"errors": {"general": str(unavailable)}, "balance": balance}
     adapter = offering.account.adapter()
     warnings = list(dict.fromkeys(w for request in estimate.requests for w in adapter.warnings(request)))
+    left = member_points_left(user=user, team=project.team)
+    over_limit = None
+    if left is not None and estimate.points > left[0]:
+        over_limit = str(MonthlyLimitReached(needed=estimate.points, left=left[0], limit=left[1]))
     return {
         "estimate": estimate,
         "warnings": warnings,
@@ -146,8 +211,16 @@ def _price(project, offering, composition) -> dict:
         "balance": balance,
         "balance_after": balance - estimate.points,
         "shortfall": max(0, estimate.points - balance),
+        "over_limit": over_limit,
         "errors": {},
     }
+
+
+def _without_unfilled(errors: dict, composition) -> dict:
+    """A form just drawn (a new page, another operation) does not scold for what nobody has filled in yet."""
+    filled = {role for role, assets in composition.selected.items() if assets}
+    filled |= {name for name, value in composition.values.items() if value != ""}
+    return {field: message for field, message in errors.items() if field in filled or field == "general"}
 
 
 def _catalogues(offering, composition) -> dict:
@@ -279,7 +352,7 @@ def run_retry(request, run_id: int):
     run = _get_run_for_user(request, run_id, edit=True)
     try:
         retried, points = services.runs_retry_failed(run=run, user=request.user)
-    except InsufficientPoints as refused:
+    except (InsufficientPoints, MonthlyLimitReached) as refused:
         messages.error(request, str(refused))
     else:
         message = ngettext(

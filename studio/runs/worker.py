@@ -40,6 +40,7 @@ from studio.runs.outputs import UnusableFile, output_store
 from studio.runs.retry import retry_delay
 from studio.vendors.base import ErrorClass, FileKind, NotSupported, SubmitRequest, VendorError
 from studio.vendors.inputs import input_image
+from studio.vendors.services import account_record_balance
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +90,12 @@ def _submit(task: Task) -> None:
         answer = adapter.submit(request)
     except VendorError as error:
         return _after_error(task, error, retry_state=TaskState.PENDING)
+    _note_vendor_balance(task, answer)
     now = timezone.now()
     task.vendor_task_id = answer.vendor_task_id
     # The input URLs as sent, so a vendor's pointer to an input (imagewash's productImage) finds its asset.
     sent = {image.url: item["asset"] for image, item in zip(request.inputs, task.request["inputs"], strict=True)}
-    task.submitted_details = {**_jsonable(answer.details), "input_urls": sent}
+    task.submitted_details = {**_jsonable(answer.details), "input_urls": sent, "cost": answer.cost}
     task.raw_response = _jsonable(answer.raw)
     task.submitted_at = now
     task.deadline_at = now + timedelta(seconds=settings.VENDOR_TASK_DEADLINE_SECONDS)
@@ -153,11 +155,18 @@ def _poll(task: Task) -> None:
         answer = adapter.poll(task.vendor_task_id, submitted=task.submitted_details)
     except VendorError as error:
         return _after_error(task, error, retry_state=TaskState.RUNNING)
+    _note_vendor_balance(task, answer)
     if not answer.status.is_terminal:
         task.attempts = 0
         task.result = {"progress": answer.progress}
         return _later(task, seconds=task.account.poll_interval, fields=["result", "attempts"])
     _start_collecting(task, answer)
+
+
+def _note_vendor_balance(task: Task, answer) -> None:
+    """hdredraw reports what is left on our account with every answer: the admin console shows it."""
+    if answer.balance is not None:
+        account_record_balance(account_id=task.account_id, balance=answer.balance)
 
 
 def _start_collecting(task: Task, answer) -> None:
@@ -166,7 +175,8 @@ def _start_collecting(task: Task, answer) -> None:
         "status": answer.status.value,
         "files": [{"url": f.url, "kind": f.kind.value, "source": f.source} for f in answer.files],
         "details": _jsonable(answer.details),
-        "cost": answer.cost,
+        # What the vendor charged: imagewash says it at submit, suchuang and hdredraw with the result.
+        "cost": answer.cost if answer.cost is not None else task.submitted_details.get("cost"),
         "error": [answer.error.error_class.value, answer.error.message] if answer.error else None,
     }
     task.state = TaskState.COLLECTING

@@ -49,6 +49,9 @@ class FileKind(StrEnum):
     ALTERNATIVE = "alternative"
 
 
+CONNECTION_CHECK_TASK_ID = "studio-connection-check"
+
+
 class VendorError(Exception):
     """A vendor call that did not work. `message` is the vendor's own words (secrets redacted)."""
 
@@ -233,8 +236,19 @@ class Adapter(ABC):
         return None
 
     def check_connection(self) -> str:
-        """Calls the cheapest real endpoint; returns a short description or raises VendorError."""
-        raise NotSupported(f"{self.kind} has no connection check")
+        """Calls the cheapest real endpoint; returns a short description or raises VendorError.
+
+        The default looks up the status of a task that cannot exist: "not found" means the vendor
+        accepted our key; a refused key, an unreachable host or any other answer raises.
+        """
+        from django.utils.translation import gettext
+
+        try:
+            self.poll(CONNECTION_CHECK_TASK_ID)
+        except VendorError as error:
+            if error.http_status != 404:
+                raise
+        return gettext("The vendor accepted the key.")
 
 
 def _count_message(spec: InputSpec, count: int) -> str:

@@ -12,6 +12,10 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
+class DecryptionFailed(ValueError):
+    """None of the configured keys opens the stored value (a key was dropped too early)."""
+
+
 def _keys() -> list[bytes]:
     if settings.CREDENTIALS_ENCRYPTION_KEYS:
         return [key.encode() for key in settings.CREDENTIALS_ENCRYPTION_KEYS]
@@ -33,7 +37,7 @@ def decrypt_credentials(token: str) -> dict[str, str]:
     try:
         return json.loads(_fernet().decrypt(token.encode()))
     except InvalidToken:
-        raise ValueError("the credentials cannot be decrypted with the configured keys") from None
+        raise DecryptionFailed("the credentials cannot be decrypted with the configured keys") from None
 
 
 def reencrypt(token: str) -> str:

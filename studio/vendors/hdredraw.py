@@ -37,6 +37,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from studio.vendors.base import (
+    CONNECTION_CHECK_TASK_ID,
     Adapter,
     Balance,
     ErrorClass,
@@ -60,7 +61,6 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 STATUS_PATH = "/api/check_task_status"
-CONNECTION_CHECK_TASK_ID = "studio-connection-check"
 _EXPAND_SIDES = ("expand_top", "expand_bottom", "expand_left", "expand_right")
 
 SUBMIT_PATHS = {

@@ -299,7 +299,7 @@ class LingtuAdapter(Adapter):
         ]
 
     def check_connection(self) -> str:
-        return f"connected; {len(self.faces())} model faces available"
+        return gettext("Connected: %(n)d model faces available.") % {"n": len(self.faces())}
 
     # Request bodies ----------------------------------------------------------------------------
 

@@ -1,3 +1,6 @@
+import json
+import os
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,13 @@ class VendorAccount(models.Model):
         _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
+    balance_warning_below = models.PositiveIntegerField(
+        _("warn below"), null=True, blank=True,
+        help_text=_("Warn when the vendor reports fewer points (suchuang) or package runs (hdredraw) than this."),
+    )  # fmt: skip
+    vendor_balance = models.JSONField(default=dict, blank=True, editable=False)  # as the vendor last reported it
+    vendor_balance_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check = models.JSONField(default=dict, blank=True, editable=False)  # the last "test connection"
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,11 +55,32 @@ class VendorAccount(models.Model):
         return bool(self.credentials_encrypted)
 
     @property
+    def balance_is_low(self) -> bool:
+        left = self.vendor_balance.get("points")
+        if left is None:
+            left = self.vendor_balance.get("remaining_count")
+        return self.balance_warning_below is not None and left is not None and left < self.balance_warning_below
+
+    @property
     def poll_interval(self) -> float:
         return self.poll_interval_seconds or adapter_class(self.kind).default_poll_interval
 
     def adapter(self):
-        return adapter_class(self.kind)(base_url=self.base_url, credentials=self.credentials, options=self.options)
+        """This account's adapter, one per process: its HTTP client keeps connections to the vendor alive."""
+        key = (os.getpid(), self.pk, self.kind, self.base_url, self.credentials_encrypted,
+               json.dumps(self.options, sort_keys=True))  # fmt: skip
+        adapter = _ADAPTERS.get(key)
+        if adapter is None:
+            make = adapter_class(self.kind)
+            adapter = make(base_url=self.base_url, credentials=self.credentials, options=self.options)
+            if self.pk is not None:
+                if len(_ADAPTERS) >= 64:  # accounts change rarely; an edited one leaves its old entry behind
+                    _ADAPTERS.clear()
+                _ADAPTERS[key] = adapter
+        return adapter
+
+
+_ADAPTERS: dict[tuple, object] = {}
 
 
 class Offering(models.Model):

@@ -32,6 +32,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from studio.vendors.base import (
@@ -192,7 +193,7 @@ class SuchuangAdapter(Adapter):
         return Balance(points=_int_or_none(data.get("balance")))
 
     def check_connection(self) -> str:
-        return f"connected; {self.balance().points} points left"
+        return gettext("Connected: %(points)s points left.") % {"points": self.balance().points}
 
     # Wire details ------------------------------------------------------------------------------
 

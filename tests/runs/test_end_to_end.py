@@ -9,8 +9,10 @@ from django.core.management import call_command
 from PIL import Image
 
 from studio.assets.ingest import asset_ingest
+from studio.points.services import points_balance
 from studio.runs.models import OutputKind, RunState, TaskState
 from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+from studio.simulator.core import Fault
 from studio.vendors.lingtu import ADAPTER as Lingtu
 from studio.vendors.models import Offering
 from tests.images import distinct_png, upload
@@ -114,4 +116,57 @@ def test_killing_the_worker_mid_run_loses_nothing_and_repeats_no_vendor_call(
     assert submitted_to_vendor <= 40  # nothing sent twice
     for task in run.tasks.exclude(state=TaskState.SUCCEEDED):
         assert "not sent again" in task.error_message  # only tasks lost mid-call may fail, and are refunded
+    call_command("reconcile_points")
+
+
+def test_fault_runs_through_qcluster_all_end_with_every_missing_output_refunded(
+    accounts, simulator, project, staff, funded, products, qcluster
+):
+    """One vendor per fault, so each run's outcome is known; the worker only sees the vendors' answers."""
+    simulator.add_fault(Fault("fail_task", vendor="imagewash"))
+    simulator.add_fault(Fault("partial_failure", vendor="imagetasks"))
+    simulator.add_fault(Fault("rate_limit", vendor="hdredraw", times=2))
+    simulator.add_fault(Fault("server_error", vendor="hdredraw", endpoint="check_task_status", times=1))
+    simulator.add_fault(Fault("malformed_json", vendor="suchuang", times=2))
+    simulator.add_fault(Fault("server_error", vendor="lingtu", status=502, times=2))
+    model = asset(project, staff, "model.png", png((400, 600), (200, 170, 150)), "model")
+    garment = asset(project, staff, "shirt.png", png((300, 300), (20, 120, 60)), "garment")
+    prompt = {"prompt": "a clean studio product photo"}
+    plans = {
+        RunState.FAILED: (offering(accounts, "imagewash", "wash", "nanoBanana2"),
+                          PlannedCall({**prompt, "count": 1}, tuple(PlannedInput(p, "product") for p in products[:2]))),
+        RunState.PARTIAL: (offering(accounts, "imagetasks", "text_to_image", "gpt-image-2"),
+                           PlannedCall({**prompt, "size": "1024x1024", "n": 4})),
+        "rate limited": (offering(accounts, "hdredraw", "upscale"),
+                         PlannedCall({}, (PlannedInput(products[0], "product"),))),
+        "malformed": (offering(accounts, "suchuang", "text_to_image", "sc_soraimg_text_1x1"), PlannedCall(prompt)),
+        "bad gateway": (offering(accounts, "lingtu", "try_on"),
+                        PlannedCall({}, (PlannedInput(model, "model"),
+                                         PlannedInput(garment, "garment", {"type": "upperBody"})))),
+    }  # fmt: skip
+
+    qcluster.start()
+    runs = {
+        name: runs_submit(project=project, offering=o, user=staff, calls=[call]) for name, (o, call) in plans.items()
+    }
+    runs = {name: wait_for(run, timeout=90, cluster=qcluster) for name, run in runs.items()}
+
+    assert runs[RunState.FAILED].state == RunState.FAILED
+    assert runs[RunState.PARTIAL].state == RunState.PARTIAL
+    for name in ("rate limited", "malformed", "bad gateway"):
+        assert runs[name].state == RunState.SUCCEEDED, (name, list(runs[name].tasks.values("error_message")))
+    assert simulator.faults == []  # every fault was met by the worker
+
+    simulator.add_fault(Fault("expired_results", times=20))  # every download of the next run finds a dead link
+    expired = runs_submit(project=project, offering=offering(accounts, "hdredraw", "remove_watermark"), user=staff,
+                          calls=[PlannedCall({}, (PlannedInput(products[1], "product"),))])  # fmt: skip
+    runs["expired"] = wait_for(expired, timeout=90, cluster=qcluster)
+    assert runs["expired"].state == RunState.FAILED
+
+    for run in runs.values():
+        stored = run.outputs.filter(kind=OutputKind.IMAGE).count()
+        price = run.points_charged // run.outputs_expected
+        assert run.points_refunded == (run.outputs_expected - min(stored, run.outputs_expected)) * price, run
+    spent = sum(run.points_charged - run.points_refunded for run in runs.values())
+    assert points_balance(team=funded) == 10_000 - spent
     call_command("reconcile_points")

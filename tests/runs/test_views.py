@@ -3,9 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from studio.accounts.models import Membership
 from studio.assets.ingest import asset_ingest
 from studio.points.services import points_balance, points_grant
 from studio.runs.models import Run, RunState, Task, TaskState
+from studio.runs.services import member_points_left
 from studio.vendors.catalogue import KINDS
 from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.services import offerings_load
@@ -257,3 +259,40 @@ def test_vendor_catalogues_are_offered_with_previews_from_the_studio(staff_clien
     preview = reverse("runs:catalogue_preview", args=[account.pk, kind, item["id"]])
     assert f'src="{preview}"' in page and "cdn.invalid" not in page  # the browser never talks to the vendor
     assert f'value="{item["id"]}"' in page
+
+
+def test_a_fresh_composer_does_not_scold_but_the_live_price_names_what_is_missing(staff_client, project, offerings):
+    offering = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    form = {"operation": "wash", "offering": offering.pk}
+    fresh = staff_client.get(reverse("runs:compose", args=[project.pk]), form)
+    assert "needed, 0 given" not in fresh.content.decode()
+    assert "the price shows here" in fresh.content.decode()
+
+    live = staff_client.post(reverse("runs:estimate", args=[project.pk]), form)
+    assert "needed, 0 given" in live.content.decode()
+
+
+def test_a_members_monthly_limit_is_shown_live_and_refuses_the_job(
+    staff, staff_client, project, offerings, shots, rich
+):
+    Membership.objects.filter(user=staff).update(monthly_points_limit=30)
+    first = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots[:2]))
+    assert first.status_code == 302  # 16 points of 30
+
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), wash_form(offerings, shots))
+    assert "your monthly limit is 30 and 14 are left this month" in page.content.decode()
+    refused = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots))
+    assert refused.status_code == 400 and "ask an admin to raise your limit" in refused.content.decode()
+    assert Run.objects.count() == 1 and points_balance(team=rich) == 1000 - 16
+
+
+def test_refunds_give_the_limit_back_and_other_members_have_their_own(
+    staff, admin, staff_client, project, offerings, shots, rich
+):
+    Membership.objects.filter(user=staff).update(monthly_points_limit=30)
+    staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots))  # 24 of 30
+    run = Run.objects.get()
+    assert member_points_left(user=staff, team=rich) == (6, 30)
+    Run.objects.filter(pk=run.pk).update(points_refunded=24)
+    assert member_points_left(user=staff, team=rich) == (30, 30)
+    assert member_points_left(user=admin, team=rich) is None

@@ -91,3 +91,24 @@ def test_an_offering_exposes_its_vendors_parameter_rules(db):
     ratios = {param.name: (param.min, param.max) for param in expand.parameters() if param.name.startswith("expand_")}
     assert ratios == {f"expand_{side}": (0.0, 0.3) for side in ("top", "bottom", "left", "right")}
     assert [(spec.role, spec.min, spec.max) for spec in expand.input_specs()] == [("product", 1, 1)]
+
+
+def test_changes_made_in_django_admin_land_in_the_audit_log_without_the_key(superuser_client):
+    from studio.audit.models import AuditAction, AuditEvent
+
+    add_account(superuser_client)
+    account = VendorAccount.objects.get()
+    offerings_load(account=account)
+    offering = Offering.objects.filter(account=account).first()
+    superuser_client.post(
+        reverse("admin:vendors_offering_change", args=[offering.pk]),
+        {"account": account.pk, "operation": offering.operation, "model": offering.model, "label": offering.label,
+         "points": offering.points + 7, "price_by": "[]", "price_table": "{}", "fixed_params": "{}"},
+    )  # fmt: skip
+
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions[:2] == [AuditAction.ACCOUNT_CREATED, AuditAction.CREDENTIALS_REPLACED]
+    changed = AuditEvent.objects.get(action=AuditAction.PRICE_CHANGED)
+    assert changed.details["points"] == [offering.points, offering.points + 7]
+    assert AuditEvent.objects.get(action=AuditAction.OFFERING_SWITCHED).details["enabled"] == [True, False]
+    assert SECRET not in str(list(AuditEvent.objects.values_list("details", flat=True)))

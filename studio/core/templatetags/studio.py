@@ -9,3 +9,21 @@ def get(mapping, key):
     if not mapping:
         return ""
     return mapping.get(key, "")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some values replaced: `?{% query_with page=2 %}` keeps the filters."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()
+
+
+@register.filter
+def change(value):
+    """An audit value: `[before, after]` reads "before → after"; anything else as it is."""
+    if isinstance(value, list) and len(value) == 2:
+        before, after = ("—" if item is None or item == "" else item for item in value)
+        return f"{before} → {after}"
+    return value

@@ -1,0 +1,60 @@
+"""The price list: every offering with its points per output (and per-parameter prices), switched on or off."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.accounts.access import require_admin
+from studio.vendors.catalogue import KINDS
+from studio.vendors.models import Offering
+from studio.vendors.operations import Operation
+from studio.vendors.services import MAX_POINTS, PriceInvalid, offering_update
+
+
+@login_required
+@require_GET
+def price_list(request):
+    require_admin(request)
+    operation, kind = request.GET.get("operation", ""), request.GET.get("vendor", "")
+    offerings = Offering.objects.select_related("account")
+    if operation in Operation.values:
+        offerings = offerings.filter(operation=operation)
+    if kind in KINDS:
+        offerings = offerings.filter(account__kind=kind)
+    context = {
+        "section": "prices",
+        "offerings": offerings,
+        "operations": Operation.choices,
+        "kinds": KINDS,
+        "operation": operation,
+        "vendor": kind,
+    }
+    return render(request, "console/prices.html", context)
+
+
+@login_required
+@require_POST
+def price_update(request, offering_id: int):
+    require_admin(request)
+    offering = get_object_or_404(Offering.objects.select_related("account"), pk=offering_id)
+    context = {"offering": offering}
+    try:
+        points = _whole(request.POST.get("points"))
+        table = {key: _whole(request.POST.get(f"price_{key}")) for key in offering.price_table}
+        changed = offering_update(
+            offering=offering, points=points, price_table=table, enabled=bool(request.POST.get("enabled")),
+            actor=request.user,
+        )  # fmt: skip
+    except PriceInvalid as invalid:
+        context["error"] = str(invalid)
+    else:
+        context["message"] = _("Saved. New runs use it; runs already made keep their price.") if changed else ""
+    return render(request, "console/prices.html#row", context)
+
+
+def _whole(value) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise PriceInvalid(_("A price is a whole number of points from 1 to %(max)s.") % {"max": MAX_POINTS}) from None

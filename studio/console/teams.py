@@ -1,0 +1,198 @@
+"""Teams in the console: members and roles, monthly limits, points granted or deducted, and the ledger."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.accounts.access import admin_team_ids, require_admin
+from studio.accounts.models import Membership, Role, Team
+from studio.accounts.services import member_add, member_change, member_remove, team_create
+from studio.points.models import EntryKind, LedgerEntry
+from studio.points.services import AdjustmentBelowZero, points_admin_change
+
+LEDGER_PAGE_SIZE = 50
+
+
+@login_required
+def team_list(request):
+    require_admin(request)
+    if request.method == "POST":
+        try:
+            team = team_create(name=request.POST.get("name", ""), actor=request.user)
+        except ValidationError as invalid:
+            messages.error(request, " ".join(invalid.messages))
+        else:
+            messages.success(request, _("Created “%(name)s”. Add its members and points.") % {"name": team.name})
+            return redirect("console:team", team_id=team.pk)
+    teams = (
+        Team.objects.filter(pk__in=admin_team_ids(request))
+        .select_related("wallet")
+        .annotate(members=Count("memberships"), admins=Count("memberships", filter=Q(memberships__role=Role.ADMIN)))
+    )
+    return render(request, "console/teams.html", {"section": "teams", "teams": teams})
+
+
+@login_required
+@require_GET
+def team_detail(request, team_id: int):
+    require_admin(request)
+    team = _team_for_admin(request, team_id)
+    return _render_team(request, team)
+
+
+@login_required
+@require_POST
+def team_member_add(request, team_id: int):
+    require_admin(request)
+    team = _team_for_admin(request, team_id)
+    try:
+        membership, invite_path = member_add(
+            team=team, who=request.POST.get("who", ""), role=request.POST.get("role", ""), actor=request.user
+        )
+    except ValidationError as invalid:
+        return _render_team(request, team, member_error=" ".join(invalid.messages), status=400)
+    if invite_path:
+        link = request.build_absolute_uri(invite_path)
+        messages.success(
+            request,
+            _("Invited %(user)s. Send them this one-time link to choose a password (valid for 3 days): %(link)s")
+            % {"user": membership.user.username, "link": link},
+        )
+    else:
+        messages.success(request, _("Added %(user)s as %(role)s.") % {
+            "user": membership.user.username, "role": membership.get_role_display()})  # fmt: skip
+    return redirect("console:team", team_id=team.pk)
+
+
+@login_required
+@require_POST
+def team_member_update(request, team_id: int, membership_id: int):
+    require_admin(request)
+    team = _team_for_admin(request, team_id)
+    membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team=team)
+    try:
+        if request.POST.get("action") == "remove":
+            member_remove(membership=membership, actor=request.user)
+            messages.success(request, _("Removed %(user)s from the team.") % {"user": membership.user.username})
+        else:
+            member_change(
+                membership=membership, role=request.POST.get("role", ""),
+                monthly_limit=_limit(request.POST.get("monthly_points_limit", "")), actor=request.user,
+            )  # fmt: skip
+            messages.success(request, _("Saved %(user)s.") % {"user": membership.user.username})
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+    else:
+        if membership.user_id == request.user.pk:  # they may have just given up managing this team
+            return redirect("projects:list")
+    return redirect("console:team", team_id=membership.team_id)
+
+
+@login_required
+@require_POST
+def team_points(request, team_id: int):
+    require_admin(request)
+    team = _team_for_admin(request, team_id)
+    try:
+        amount = int(request.POST.get("amount", "").strip())
+        if request.POST.get("direction") == "deduct":
+            amount = -amount
+        points_admin_change(
+            team=team, amount=amount, reason=request.POST.get("reason", ""), actor=request.user,
+            key=f"admin:{request.POST.get('form_key', '')[:64] or uuid.uuid4().hex}",
+        )  # fmt: skip
+    except ValueError:
+        return _render_team(request, team, points_error=_("Enter a whole number of points."), status=400)
+    except ValidationError as invalid:
+        return _render_team(request, team, points_error=" ".join(invalid.messages), status=400)
+    except AdjustmentBelowZero as refused:
+        return _render_team(request, team, points_error=refused.message, status=400)
+    messages.success(request, _("Done: %(team)s now has %(balance)s points.") % {
+        "team": team.name, "balance": team.wallet.balance})  # fmt: skip
+    return redirect("console:team", team_id=team.pk)
+
+
+@login_required
+@require_GET
+def team_ledger(request, team_id: int):
+    require_admin(request)
+    team = _team_for_admin(request, team_id)
+    filters, entries = _ledger(request, team)
+    if request.GET.get("format") == "csv":
+        return _ledger_csv(team, entries)
+    page = Paginator(entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "section": "teams", "team": team, "page": page, "filters": filters, "kinds": EntryKind.choices,
+        "members": team.memberships.select_related("user"),
+    }  # fmt: skip
+    return render(request, "console/ledger.html", context)
+
+
+def _team_for_admin(request, team_id: int) -> Team:
+    """Another team's page is a 404, as everywhere: only the team's own admins manage it."""
+    return get_object_or_404(Team, pk=team_id, pk__in=admin_team_ids(request))
+
+
+def _render_team(request, team: Team, *, status: int = 200, **errors):
+    context = {
+        "section": "teams",
+        "team": team,
+        "memberships": team.memberships.select_related("user").order_by("user__username"),
+        "roles": Role.choices,
+        "recent": LedgerEntry.objects.filter(wallet__team=team).select_related("created_by")[:10],
+        "form_key": uuid.uuid4().hex,
+        "posted": request.POST if status != 200 else {},
+        **errors,
+    }
+    return render(request, "console/team.html", context, status=status)
+
+
+def _limit(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(_("A monthly limit is a whole number of points, or empty for none.")) from None
+
+
+def _ledger(request, team: Team):
+    """The team's entries matching the filters in the query string (ignored when not understood)."""
+    entries = LedgerEntry.objects.filter(wallet__team=team).select_related("created_by")
+    filters = {name: request.GET.get(name, "").strip() for name in ("kind", "member", "run", "from", "to")}
+    if filters["kind"] in EntryKind.values:
+        entries = entries.filter(kind=filters["kind"])
+    if filters["member"].isdigit():
+        entries = entries.filter(created_by_id=filters["member"])
+    if filters["run"].isdigit():
+        entries = entries.filter(run_id=filters["run"])
+    if parse_date(filters["from"] or "x"):
+        entries = entries.filter(created_at__date__gte=parse_date(filters["from"]))
+    if parse_date(filters["to"] or "x"):
+        entries = entries.filter(created_at__date__lte=parse_date(filters["to"]))
+    return filters, entries
+
+
+def _ledger_csv(team: Team, entries) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ledger-team-{team.pk}.csv"'
+    response.write("\ufeff")  # a BOM, so spreadsheet programs read the team's Chinese names as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["time", "kind", "amount", "balance_after", "who", "run", "reason", "key"])
+    for entry in entries.iterator(chunk_size=2000):
+        writer.writerow([
+            entry.created_at.isoformat(), entry.kind, entry.amount, entry.balance_after,
+            entry.created_by.username if entry.created_by else "", entry.run_id or "", entry.reason, entry.key,
+        ])  # fmt: skip
+    return response
