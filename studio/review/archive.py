@@ -6,6 +6,7 @@ whose names clean up alike get `-2`, `-3` folders), with the vector/grid extras 
 compressed, and deflating them again would cost CPU for nothing.
 """
 
+import codecs
 import csv
 import io
 import re
@@ -105,33 +106,38 @@ def archive_files(outputs: QuerySet[Output]) -> Iterator[ArchiveFile]:
 def zip_stream(files: Iterable[ArchiveFile]) -> Iterator[bytes]:
     """The ZIP's bytes, chunk by chunk, written by the standard zipfile into a sink that is never seeked."""
     sink = _Sink()
-    manifest = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (closed below) in memory until 1 MB
-    text = io.TextIOWrapper(manifest, encoding="utf-8-sig", newline="")  # the BOM lets Excel read Chinese names
-    rows = csv.writer(text)
-    rows.writerow(MANIFEST_COLUMNS)
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
-        for item in files:
-            note = ""
-            try:
-                source = default_storage.open(item.output.file.name, "rb")
-            except OSError:
-                note = "missing from storage: not in the archive"
-            else:
-                with source, archive.open(_info(item.name, item.output.created_at, item.output.byte_size), "w") as out:
-                    while chunk := source.read(CHUNK):
-                        out.write(chunk)
-                        yield sink.take()
-            rows.writerow(_manifest_row(item, note))
-            yield sink.take()
-        text.flush()
-        size = manifest.tell()
-        manifest.seek(0)
-        with archive.open(_info(MANIFEST, timezone.now(), size), "w") as out:
-            while chunk := manifest.read(CHUNK):
-                out.write(chunk)
+    # The manifest grows beside the files and goes in last: in memory up to 1 MB, then in a temporary file.
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as manifest:
+        manifest.write(codecs.BOM_UTF8)  # lets Excel read Chinese product names
+        manifest.write(_csv_line(MANIFEST_COLUMNS))
+        with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+            for item in files:
+                note = ""
+                try:
+                    source = default_storage.open(item.output.file.name, "rb")
+                except OSError:
+                    note = "missing from storage: not in the archive"
+                else:
+                    info = _info(item.name, item.output.created_at, item.output.byte_size)
+                    with source, archive.open(info, "w") as out:
+                        while chunk := source.read(CHUNK):
+                            out.write(chunk)
+                            yield sink.take()
+                manifest.write(_csv_line(_manifest_row(item, note)))
                 yield sink.take()
-        text.close()
+            size = manifest.tell()
+            manifest.seek(0)
+            with archive.open(_info(MANIFEST, timezone.now(), size), "w") as out:
+                while chunk := manifest.read(CHUNK):
+                    out.write(chunk)
+                    yield sink.take()
     yield sink.take()  # the central directory, written when the archive closed
+
+
+def _csv_line(values: list) -> bytes:
+    line = io.StringIO()
+    csv.writer(line).writerow(values)
+    return line.getvalue().encode()
 
 
 class _Sink:

@@ -20,6 +20,11 @@ def unzip(response) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
 
+def stored_bytes(output) -> bytes:
+    with default_storage.open(output.file.name) as stored:
+        return stored.read()
+
+
 def manifest(archive: zipfile.ZipFile) -> list[dict]:
     return list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
 
@@ -33,7 +38,7 @@ def test_the_project_zip_holds_every_approved_image_named_for_a_shop(staff_clien
         "manifest.csv",
         "no-product/text-to-image-01.png",
     ]
-    stored = default_storage.open(gallery.outputs["upscale-shirt"].file.name).read()
+    stored = stored_bytes(gallery.outputs["upscale-shirt"])
     assert archive.read("Red-shirt/upscale-01.png") == stored  # the original bytes, not re-encoded
     assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
     response = staff_client.get(reverse("review:download", args=[project.pk]))
@@ -145,7 +150,8 @@ def test_no_approved_images_is_an_empty_state_not_an_empty_zip(staff_client, pro
 def test_one_output_downloads_in_its_original_bytes_under_a_shop_name(staff_client, gallery):
     output = gallery.outputs["wash-dress-1"]
     response = staff_client.get(reverse("review:output_download", args=[output.pk]))
-    assert b"".join(response.streaming_content) == default_storage.open(output.file.name).read()
+    assert b"".join(response.streaming_content) == stored_bytes(output)
+    response.close()
     assert response["Content-Disposition"] == f'attachment; filename="Blue-dress-wash-{output.pk}.png"'
 
 
@@ -158,3 +164,12 @@ def test_the_viewer_offers_the_extras(staff_client, project, staff):
     assert reverse("review:output_download", args=[vector.pk]) in content
     response = staff_client.get(reverse("review:output_download", args=[vector.pk]))
     assert response["Content-Disposition"].endswith(f'vectorize-{vector.pk}-vector.eps"')
+
+
+def test_a_download_stopped_halfway_closes_cleanly(staff_client, project, gallery, recwarn):
+    """A browser that goes away mid-download: the stream is closed early, nothing is left open or raised."""
+    response = staff_client.get(reverse("review:download", args=[project.pk]))
+    stream = iter(response.streaming_content)
+    assert next(stream).startswith(b"PK\x03\x04")  # a local file header comes first
+    response.close()
+    assert not [w for w in recwarn if issubclass(w.category, ResourceWarning)]
