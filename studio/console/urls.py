@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from studio.console import audit, prices, teams, vendors
+from studio.console import audit, prices, spend, teams, vendors
 
 app_name = "console"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("teams/<int:team_id>/points/", teams.team_points, name="team_points"),
     path("teams/<int:team_id>/ledger/", teams.team_ledger, name="team_ledger"),
     path("audit/", audit.event_list, name="audit"),
+    path("spend/", spend.spend_view, name="spend"),
 ]

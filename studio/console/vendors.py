@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.accounts.access import require_admin
 from studio.audit.models import AuditAction
@@ -27,6 +27,7 @@ RECENT_TASKS = 15
 
 
 @login_required
+@require_GET
 def account_list(request):
     require_admin(request)
     since = timezone.now() - timedelta(days=COST_DAYS)

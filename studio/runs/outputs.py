@@ -23,10 +23,11 @@ class UnusableFile(Exception):
 def output_store(
     *, task: Task, index: int, kind: FileKind, content: bytes, source_asset_id: int | None = None
 ) -> Output:
-    """Idempotent: a file already stored for (task, index) is returned as it is."""
-    existing = Output.objects.filter(task=task, index=index).first()
-    if existing:
-        return existing
+    """Idempotent: a file already stored for (task, index) is returned as it is.
+
+    The caller skips what it knows is stored; a step that lost its claim and stored the same file
+    meanwhile is caught by the unique index below (not by a query first: that would cost one per output).
+    """
     if kind == FileKind.VECTOR:
         if not content.startswith(b"%!PS"):
             raise UnusableFile("the vector file is not EPS")

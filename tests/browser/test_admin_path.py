@@ -1,14 +1,17 @@
-"""The admin's path through the console, in a real browser: vendor, connection, price, points, ledger."""
+"""The admin's path through the console, in a real browser: vendor, connection, price, points, ledger, spend."""
 
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from studio.points.services import points_balance
+from studio.projects.models import Project
 from studio.simulator.app import demo_credentials
 from studio.vendors.models import Offering
 from tests.conftest import PASSWORD
+from tests.console.spend_data import make_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +63,14 @@ def test_an_admin_adds_a_vendor_tests_it_prices_it_and_funds_a_team(page, admin,
     expect(page.locator("table.ledger tbody tr").first).to_contain_text("Q4 budget")
     expect(page.locator("table.ledger tbody tr").first).to_contain_text("+5000")
     screenshot(page, "ledger")
+
+    shop = Project.objects.create(team=team, name="Shop", created_by=admin)
+    make_run(project=shop, user=admin, offering=offering, created_at=timezone.now(), charged=84, refunded=42,
+             images=2, approved=1)  # fmt: skip
+    page.locator(".console-tabs").get_by_role("link", name="Spend").click()
+    total = page.locator("table.spend-table tfoot tr")
+    expect(total).to_contain_text(re.compile(r"Total\s+1\s+84\s+42\s+42\s+2\s+1\s+42\.0"))
+    screenshot(page, "spend")
 
     page.get_by_role("link", name="Audit log").click()
     for text in ("Vendor account added", "Price changed", "Points granted"):

@@ -419,7 +419,8 @@ def test_it_does_not_charge_a_refused_request(simulator):
 
 
 def test_it_gives_urls_and_balance_only_once_completed(simulator):
-    base_url, _ = simulator
+    base_url, sim = simulator
+    sim.latency = 1.5  # room for a busy machine between submit and the first check
     task_id = post(
         base_url, "/api/submit_remove_watermark_task", data={"user_key": USER_KEY}, files=image_file()
     ).json()["task_id"]
@@ -428,7 +429,7 @@ def test_it_gives_urls_and_balance_only_once_completed(simulator):
     assert running["err_code"] == 0
     assert "images_url" not in running
     assert "remaining_count" not in running
-    time.sleep(0.3)
+    time.sleep(1.6)
     done = post(base_url, "/api/check_task_status", files=check).json()
     assert done["status"] == "Completed"
     assert done["images_url"]
