@@ -31,8 +31,11 @@ ORDERINGS = {
 }
 
 
-def output_gallery(*, project: Project, filters: GalleryFilter, state: bool = True) -> QuerySet[Output]:
-    """The project's result images that match the filters, in the filter's order (state=False: any state)."""
+def output_gallery(
+    *, project: Project, filters: GalleryFilter, state: bool = True, ordered: bool = True
+) -> QuerySet[Output]:
+    """The project's result images that match the filters, in the filter's order (state=False: in any state;
+    ordered=False: unordered, for counting, without the joins an order by product needs)."""
     outputs = Output.objects.filter(run__project=project, kind=OutputKind.IMAGE)
     if state and filters.state:
         outputs = outputs.filter(review_state=filters.state)
@@ -50,7 +53,7 @@ def output_gallery(*, project: Project, filters: GalleryFilter, state: bool = Tr
         outputs = outputs.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:
         outputs = outputs.filter(created_at__date__lte=filters.date_to)
-    return _ordered(outputs, filters.sort)
+    return _ordered(outputs, filters.sort) if ordered else outputs
 
 
 def _ordered(outputs: QuerySet[Output], sort: str) -> QuerySet[Output]:
@@ -96,9 +99,9 @@ def output_gallery_page(*, project: Project, filters: GalleryFilter, after: int 
 
 def output_state_counts(*, project: Project, filters: GalleryFilter) -> dict[str, int]:
     """How many outputs match the other filters, by review state: the state tabs and the count of matches."""
-    rows = output_gallery(project=project, filters=filters, state=False).values("review_state").annotate(n=Count("id"))
+    outputs = output_gallery(project=project, filters=filters, state=False, ordered=False)
     counts = {state: 0 for state in ReviewState.values}
-    counts.update({row["review_state"]: row["n"] for row in rows.order_by()})
+    counts.update(outputs.values_list("review_state").annotate(n=Count("id")).order_by())
     return counts
 
 
@@ -119,7 +122,8 @@ class GroupPage:
 def output_groups_page(*, project: Project, filters: GalleryFilter, after: int | None = None) -> GroupPage:
     """One group per source product, with its matching outputs across runs and vendors, newest first."""
     outputs = output_gallery(project=project, filters=filters)
-    sources = outputs.exclude(source_asset=None)
+    unordered = output_gallery(project=project, filters=filters, ordered=False)
+    sources = unordered.exclude(source_asset=None)
     if after is not None:
         anchor = Asset.objects.filter(pk=after, project=project).values_list("original_name", "pk").first()
         if anchor is None:
@@ -135,8 +139,11 @@ def output_groups_page(*, project: Project, filters: GalleryFilter, after: int |
     )
     ids = rows[:GROUPS_PER_PAGE]
     products = Asset.objects.in_bulk(ids)
-    totals = dict(
-        outputs.filter(source_asset_id__in=ids).order_by().values_list("source_asset_id").annotate(n=Count("id"))
+    totals = dict(  # the products' counts, and under None those of outputs made from no product
+        unordered.filter(Q(source_asset_id__in=ids) | Q(source_asset=None))
+        .values_list("source_asset_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     ranked = output_cards(
         outputs.filter(source_asset_id__in=ids)
@@ -149,7 +156,7 @@ def output_groups_page(*, project: Project, filters: GalleryFilter, after: int |
     return GroupPage(
         groups=[ProductGroup(products[pk], by_product[pk], totals.get(pk, 0)) for pk in ids if pk in products],
         next_after=ids[-1] if len(rows) > GROUPS_PER_PAGE else None,
-        without_product=outputs.filter(source_asset=None).count() if after is None else 0,
+        without_product=totals.get(None, 0) if after is None else 0,
     )
 
 
