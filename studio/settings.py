@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "studio.vendors",
     "studio.points",
     "studio.runs",
+    "studio.review",
     "studio.simulator",
     "studio.audit",
     "studio.console",

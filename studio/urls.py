@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/", include("studio.projects.urls")),
     path("", include("studio.assets.urls")),
     path("", include("studio.runs.urls")),
+    path("", include("studio.review.urls")),
     path("console/", include("studio.console.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),

@@ -51,3 +51,11 @@ def require_admin(request) -> Membership:
 def admin_team_ids(request) -> list[int]:
     """The teams whose members, points and spend this user manages: those where they are an admin."""
     return [team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]
+
+
+def require_review(membership: Membership) -> None:
+    if not membership.can_review:
+        raise PermissionDenied(
+            _("Your role in “%(team)s” is %(role)s: only Reviewers and Admins can approve, reject or reset images.")
+            % {"team": membership.team.name, "role": membership.get_role_display()}
+        )

@@ -144,11 +144,18 @@ class Output(models.Model):
     byte_size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     review_state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING)
+    # The latest review (studio/review keeps every change as a ReviewEvent); empty while pending.
+    review_reason = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["run", "task__index", "index"]
         constraints = [models.UniqueConstraint(fields=["task", "index"], name="output_index_unique_in_task")]
+        indexes = [models.Index(fields=["run", "kind", "review_state"], name="output_gallery")]
 
     def __str__(self) -> str:
         return f"Output {self.task_id}/{self.index} ({self.kind})"

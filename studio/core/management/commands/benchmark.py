@@ -1,9 +1,12 @@
-"""`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py)
-or pipeline (studio/runs/benchmark.py)."""
+"""`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py),
+pipeline (studio/runs/benchmark.py) or gallery (studio/review/benchmark.py)."""
+
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.core import benchmarks
+from studio.review import benchmark as gallery_benchmark
 from studio.runs import benchmark as pipeline_benchmark
 from studio.simulator import benchmark as vendor_benchmark
 
@@ -11,13 +14,17 @@ UPLOAD_TARGET_MS = 80
 UPLOAD_TARGET_MB = 400
 PIPELINE_TARGET_PER_SECOND = 25
 PIPELINE_TARGET_CPU_MS = 70
+GALLERY_MAX_QUERIES = 10
+GALLERY_TARGET_P95_MS = 50
+ZIP_TARGET_MB = 50
 FAILURES_SHOWN = 5
 
 
 class Command(BaseCommand):
     help = (
         "Runs a benchmark: upload (a real server on a throw-away database), vendors (against the simulator) "
-        "or pipeline (vendor results through a real qcluster on a throw-away database)."
+        "pipeline (vendor results through a real qcluster on a throw-away database) "
+        "or gallery (gallery pages and the ZIP of approved images on a throw-away SQLite database)."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +39,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--latency", type=float, default=3.0, help="vendors: the simulator's latency (default 3 s)."
         )
-        parser.add_argument("--outputs", type=int, default=400, help="pipeline: how many outputs (default 400).")
+        parser.add_argument(
+            "--outputs", type=int, default=None, help="pipeline: how many outputs (default 400); gallery: 10,000."
+        )
+        parser.add_argument(
+            "--zip-images", type=int, default=1000, help="gallery: approved images in the ZIP (default 1,000)."
+        )
         parser.add_argument(
             "--database-url",
             default="",
@@ -47,9 +59,11 @@ class Command(BaseCommand):
         )
 
     def benchmarks(self) -> dict:
-        return {"upload": self.upload, "vendors": self.vendors, "pipeline": self.pipeline}
+        return {"upload": self.upload, "vendors": self.vendors, "pipeline": self.pipeline, "gallery": self.gallery}
 
     def handle(self, *args, which, **options):
+        if options["outputs"] is None:
+            options["outputs"] = 10_000 if which == "gallery" else 400
         if options["images"] < 1 or options["concurrency"] < 1 or options["outputs"] < 1:
             raise CommandError("--images, --concurrency and --outputs must be at least 1.")
         try:
@@ -127,6 +141,49 @@ class Command(BaseCommand):
         )
         if result.problems:
             raise CommandError("The pipeline did not deliver:\n" + "\n".join(f"  {p}" for p in result.problems))
+
+    def gallery(self, *, outputs, zip_images, keep, **options):
+        if outputs < 100 or not 1 <= zip_images <= outputs - 100:
+            raise CommandError("gallery: --outputs must be at least 100 and --zip-images between 1 and outputs - 100.")
+        result = gallery_benchmark.run_gallery(outputs=outputs, zip_images=zip_images, keep=keep, log=self.stderr.write)
+        same = result.queries_small == result.queries_large <= GALLERY_MAX_QUERIES
+        lines = [
+            f"gallery benchmark: SQLite (throw-away, WAL), {result.outputs:,} outputs in {gallery_benchmark.RUNS} runs "
+            f"over {len(gallery_benchmark.VENDORS)} vendors, {gallery_benchmark.PRODUCTS} products; "
+            f"filter {gallery_benchmark.FILTER}",
+            f"  SQL queries      page of {result.items_small} with {gallery_benchmark.PAGE_ITEMS} outputs: "
+            f"{result.queries_small} · page of {result.items_large} with {result.outputs:,} outputs: "
+            f"{result.queries_large}{self._verdict(same, f'the same, at most {GALLERY_MAX_QUERIES}')}",
+            f"  server time per request, {gallery_benchmark.REQUESTS} requests each through Django's test client "
+            f"(machine load average {result.load_average:.1f} on {os.cpu_count()} cores):",
+        ]
+        for timing in result.timings:
+            verdict = ""
+            if timing is result.timings[0]:  # the page the requirement names
+                verdict = self._verdict(
+                    timing.p95_ms < GALLERY_TARGET_P95_MS, f"target p95 < {GALLERY_TARGET_P95_MS} ms"
+                )
+            lines.append(
+                f"    {timing.label:<31} median {timing.median_ms:5.1f} ms · p95 {timing.p95_ms:5.1f} ms "
+                f"· CPU {timing.cpu_median_ms:4.1f} ms{verdict}"
+            )
+        peak = max(result.zip_rss_growth_mb, result.zip_python_peak_mb)
+        lines.append(
+            f"  ZIP              {result.zip_images:,} approved images, {result.zip_bytes / 2**20:.0f} MB, "
+            f"in {result.zip_seconds:.2f} s ({result.zip_bytes / 2**20 / result.zip_seconds:.0f} MB/s)"
+        )
+        lines.append(
+            f"  ZIP memory       peak growth {peak:.1f} MB (resident memory +{result.zip_rss_growth_mb:.1f} MB, "
+            f"Python allocations peak {result.zip_python_peak_mb:.1f} MB)"
+            f"{self._verdict(peak < ZIP_TARGET_MB, f'target < {ZIP_TARGET_MB} MB')}"
+        )
+        lines.append(
+            f"  ZIP check        {result.zip_entries:,} entries (images + manifest.csv), "
+            + ("every CRC good, names unique" if result.zip_ok else "BROKEN")
+        )
+        self.stdout.write("\n".join(lines))
+        if not result.zip_ok:
+            raise CommandError("The ZIP did not read back as written.")
 
     def _verdict(self, met: bool, target: str) -> str:
         return f"  {self.style.SUCCESS('ok') if met else self.style.ERROR('over')}, {target}"
