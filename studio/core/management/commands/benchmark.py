@@ -181,6 +181,10 @@ class Command(BaseCommand):
             f"  ZIP check        {result.zip_entries:,} entries (images + manifest.csv), "
             + ("every CRC good, names unique" if result.zip_ok else "BROKEN")
         )
+        lines.append(
+            f"  bulk review      one request approving all {result.bulk_outputs:,} matching images: "
+            f"{result.bulk_seconds:.2f} s, with a review event each"
+        )
         self.stdout.write("\n".join(lines))
         if not result.zip_ok:
             raise CommandError("The ZIP did not read back as written.")
