@@ -1,3 +1,5 @@
+import signal
+
 from django.core.management.base import BaseCommand
 
 from studio.simulator.app import build_simulator
@@ -21,9 +23,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f'  faults: POST /_simulator/faults {{"kind": one of {", ".join(FAULTS)}, "vendor": "*", "times": 1}}'
         )
+        # Installed, not inherited: a shell starts background jobs with SIGINT ignored, and `runstudio`
+        # stops its children with SIGINT (seen: the simulator outlived the studio until it was killed).
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
             server.server_close()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
