@@ -1,6 +1,5 @@
 """The spend report: points charged and refunded, images approved and vendor costs, grouped, charted, exported."""
 
-import csv
 from datetime import date, datetime
 
 from django import forms
@@ -24,6 +23,7 @@ from studio.console.spend_selectors import (
     spend_cost_unit,
     spend_report,
 )
+from studio.core.csv_export import csv_download
 from studio.runs.models import Run
 from studio.vendors.catalogue import KINDS
 from studio.vendors.operations import Operation
@@ -112,10 +112,7 @@ def spend_view(request):
 
 
 def _csv_response(report: SpendReport) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_csv_filename(report.filters)}"'
-    response.write("\ufeff")  # the byte order mark: Excel then reads the file as UTF-8 (Chinese names)
-    writer = csv.writer(response)
+    response, writer = csv_download(_csv_filename(report.filters))
     writer.writerow(_csv_header(report))
     for row in [*report.rows, report.total]:
         writer.writerow(_csv_row(report, row))
@@ -134,12 +131,7 @@ def _csv_row(report: SpendReport, row) -> list:
     per_image = "" if row.points_per_approved is None else f"{row.points_per_approved:.1f}"
     figures = [row.runs, row.charged, row.refunded, row.net, row.delivered, row.approved]
     costs = [row.costs.get(kind, "") for kind in report.cost_kinds]
-    return [_text_cell(row.label), *figures, per_image, *costs]
-
-
-def _text_cell(text: str) -> str:
-    """A team or user name that a spreadsheet would run as a formula (“=HYPERLINK(…)”) stays text."""
-    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+    return [row.label, *figures, per_image, *costs]
 
 
 def _columns() -> list[str]:

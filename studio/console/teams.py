@@ -1,6 +1,5 @@
 """Teams in the console: members and roles, monthly limits, points granted or deducted, and the ledger."""
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.accounts.access import admin_team_ids, require_admin
 from studio.accounts.models import Membership, Role, Team
 from studio.accounts.services import member_add, member_change, member_remove, team_create
+from studio.core.csv_export import csv_download
 from studio.points.models import EntryKind, LedgerEntry
 from studio.points.services import AdjustmentBelowZero, points_admin_change
 
@@ -185,10 +185,7 @@ def _ledger(request, team: Team):
 
 
 def _ledger_csv(team: Team, entries) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ledger-team-{team.pk}.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read the team's Chinese names as UTF-8
-    writer = csv.writer(response)
+    response, writer = csv_download(f"ledger-team-{team.pk}.csv")
     writer.writerow(["time", "kind", "amount", "balance_after", "who", "run", "reason", "key"])
     for entry in entries.iterator(chunk_size=2000):
         writer.writerow([
