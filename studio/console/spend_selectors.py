@@ -8,15 +8,14 @@ run's points once per output.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, F, IntegerField, Q, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from studio.runs.models import Output, OutputKind, ReviewState, Run, Task
+from studio.runs.models import Output, OutputKind, ReviewState, Run, Task, task_vendor_cost
 from studio.vendors.operations import Operation
 
 GROUPS = {
@@ -121,7 +120,7 @@ def spend_report(*, filters: SpendFilters) -> SpendReport:
     for found in (
         tasks.annotate(key=_group_key(group, "run__"))
         .values("key", "account__kind")
-        .annotate(cost=Sum(Cast(KT("result__cost"), IntegerField())))
+        .annotate(cost=Sum(task_vendor_cost()))
         .order_by()
     ):
         if (row := rows.get(found["key"])) and found["cost"] is not None:  # None: no task reported a cost

@@ -5,9 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, IntegerField, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.access import require_admin
 from studio.audit.models import AuditAction
 from studio.audit.services import audit_record, plain
-from studio.runs.models import ACTIVE_TASK_STATES, Task
+from studio.runs.models import ACTIVE_TASK_STATES, Task, task_vendor_cost
 from studio.vendors.catalogue import KINDS
 from studio.vendors.forms import VendorAccountForm, credential_names, secret_field
 from studio.vendors.models import Offering, VendorAccount
@@ -32,7 +30,7 @@ def account_list(request):
     require_admin(request)
     since = timezone.now() - timedelta(days=COST_DAYS)
     in_flight = _by_account(Task.objects.filter(state__in=ACTIVE_TASK_STATES), Count("id"))
-    cost = _by_account(Task.objects.filter(finished_at__gte=since), Sum(Cast(KT("result__cost"), IntegerField())))
+    cost = _by_account(Task.objects.filter(finished_at__gte=since), Sum(task_vendor_cost()))
     enabled = _by_account(Offering.objects.filter(enabled=True), Count("id"))
     accounts = list(VendorAccount.objects.all())
     for account in accounts:

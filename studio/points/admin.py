@@ -9,21 +9,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from studio.core.admin import ReadOnlyAdminMixin
 from studio.points.models import LedgerEntry, Wallet
 
 ENTRY_FIELDS = ["created_at", "kind", "amount", "balance_after", "run_id", "reason", "created_by", "key"]
 INLINE_ENTRIES = 50
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NewestEntriesFormSet(BaseInlineFormSet):

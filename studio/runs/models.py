@@ -6,6 +6,8 @@ at any moment leaves a state to resume from (see studio/runs/worker.py).
 
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from studio.vendors.operations import Operation
@@ -113,6 +115,11 @@ class Task(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in TERMINAL_TASK_STATES
+
+
+def task_vendor_cost(prefix: str = ""):
+    """What the vendor said it charged for a task (task.result["cost"], its own unit), for Sum() in a query."""
+    return Cast(KT(f"{prefix}result__cost"), models.IntegerField())
 
 
 class OutputKind(models.TextChoices):
