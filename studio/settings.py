@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.env import env, envbool, envint, envlist
+from studio.env import env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("STUDIO_VAR_DIR", str(BASE_DIR / "var")))
@@ -185,7 +185,9 @@ THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)
 VENDOR_ALLOWED_PRIVATE_HOSTS = envlist("VENDOR_ALLOWED_PRIVATE_HOSTS", "127.0.0.1:8100" if DEBUG else "")
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 INPUT_URL_MAX_AGE_SECONDS = envint("INPUT_URL_MAX_AGE_SECONDS", 6 * 3600)
-VENDOR_TASK_DEADLINE_SECONDS = envint("VENDOR_TASK_DEADLINE_SECONDS", 15 * 60)  # no answer by then: fail, refund
+VENDOR_READ_TIMEOUT_SECONDS = envfloat("VENDOR_READ_TIMEOUT_SECONDS", 30.0)  # a vendor answer slower than this is lost
+# How long to look for a task whose submit answer was lost, where the vendor lists our tasks (suchuang).
+LOST_TASK_SEARCH_SECONDS = envint("LOST_TASK_SEARCH_SECONDS", 120)
 TASK_CLAIM_SECONDS = envint("TASK_CLAIM_SECONDS", 120)  # a step not finished by then was lost with its worker
 SIMULATOR_URL = env("SIMULATOR_URL", "http://127.0.0.1:8100")  # where `make run` starts the vendor simulator
 CREDENTIALS_ENCRYPTION_KEYS = envlist("CREDENTIALS_ENCRYPTION_KEYS")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from studio.runs.models import Output, OutputKind, ReviewState, Run, Task, task_vendor_cost
+from studio.vendors.catalogue import adapter_class
 from studio.vendors.operations import Operation
 
 GROUPS = {
@@ -27,9 +28,6 @@ GROUPS = {
 }
 DEFAULT_GROUP = "team"
 LABEL_FIELDS = {"team": "project__team__name", "member": "created_by__username"}
-
-# The unit each vendor reports its charge in (Task.result["cost"]); the others report none.
-COST_UNITS = {"imagewash": gettext_lazy("coins"), "suchuang": gettext_lazy("points")}
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,8 @@ def spend_cost_parts(costs: dict[str, int]) -> list[str]:
 
 
 def spend_cost_unit(kind: str) -> str:
-    return str(COST_UNITS.get(kind, gettext_lazy("units")))
+    """The unit a vendor reports its charge in (Task.result["cost"]), as its adapter declares it."""
+    return str(adapter_class(kind).cost_unit or gettext_lazy("units"))
 
 
 def month_start(month: date) -> datetime:

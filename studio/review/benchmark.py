@@ -361,9 +361,7 @@ def _approve_all_matching(client: Client, world: _World) -> tuple[int, float]:
 
     pending = Output.objects.filter(run__project=world.project).exclude(review_state=ReviewState.APPROVED).count()
     started = time.perf_counter()
-    response = client.post(
-        reverse("review:bulk", args=[world.project.pk]), {"action": "approve", "all_matching": "1"}
-    )
+    response = client.post(reverse("review:bulk", args=[world.project.pk]), {"action": "approve", "all_matching": "1"})
     seconds = time.perf_counter() - started
     left = Output.objects.filter(run__project=world.project).exclude(review_state=ReviewState.APPROVED).count()
     if response.status_code != 302 or left:

@@ -18,7 +18,6 @@ from studio.vendors.base import InputSpec, InvalidParameters
 from studio.vendors.models import Offering
 from studio.vendors.params import Param
 
-COUNT_PARAMS = ("count", "n", "num")  # vendors with their own "how many per input"
 MAX_REPEAT = 10
 PLACEMENT = ("x", "y", "width", "height")
 
@@ -35,7 +34,8 @@ class Composition:
 
     @property
     def has_own_count(self) -> bool:
-        return any(param.name in COUNT_PARAMS for param in self.parameters)
+        count_param = self.offering.account.adapter_type.count_param
+        return any(param.name == count_param for param in self.parameters)
 
     def placement(self) -> dict[str, int]:
         """Where the product sits on the canvas: as chosen, else centred at 60 % of the canvas."""

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
-from studio.runs.models import Task, TaskState, WorkerLease
+from studio.runs.models import ACTIVE_TASK_STATES, TERMINAL_TASK_STATES, Task, TaskState, WorkerLease
 from studio.vendors.models import VendorAccount
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,10 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
     """
     now = timezone.now()
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    due = Q(state__in=[TaskState.PENDING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now)
+    due = Q(
+        state__in=[TaskState.PENDING, TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING],
+        next_action_at__lte=now,
+    )
     lost = Q(state=TaskState.SUBMITTING) & unclaimed  # its worker died (or failed) mid-call
     candidates = (
         Task.objects.filter((unclaimed & due) | lost)
@@ -99,18 +102,14 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
 
 def _free_slots(now) -> dict[int, int]:
     """Per vendor account: its limit of tasks in flight, less those in flight or about to be sent."""
-    busy = Q(state__in=[TaskState.SUBMITTING, TaskState.RUNNING, TaskState.COLLECTING]) | Q(
-        state=TaskState.PENDING, claimed_until__gte=now
-    )
+    busy = Q(state__in=ACTIVE_TASK_STATES) | Q(state=TaskState.PENDING, claimed_until__gte=now)
     in_flight = dict(Task.objects.filter(busy).values("account").annotate(n=Count("id")).values_list("account", "n"))
     limits = VendorAccount.objects.values_list("pk", "max_concurrent_tasks")
     return {pk: limit - in_flight.get(pk, 0) for pk, limit in limits}
 
 
 def _work_remains() -> bool:
-    return Task.objects.exclude(
-        state__in=[TaskState.SUCCEEDED, TaskState.PARTIAL, TaskState.FAILED, TaskState.CANCELED]
-    ).exists()
+    return Task.objects.exclude(state__in=TERMINAL_TASK_STATES).exists()
 
 
 def _take_lease(holder: str) -> bool:

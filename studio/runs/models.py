@@ -64,16 +64,20 @@ class RunInput(models.Model):
 class TaskState(models.TextChoices):
     PENDING = "pending", _("Waiting")
     SUBMITTING = "submitting", _("Sending")
+    RECOVERING = "recovering", _("Looking for it at the vendor")  # its submit answer was lost
     RUNNING = "running", _("At the vendor")
     COLLECTING = "collecting", _("Storing results")
     SUCCEEDED = "succeeded", _("Done")
     PARTIAL = "partially_succeeded", _("Partly done")
     FAILED = "failed", _("Failed")
     CANCELED = "canceled", _("Canceled")
+    UNCERTAIN = "uncertain", _("Uncertain at the vendor")  # sent, answer lost, not found again: refunded
 
 
-TERMINAL_TASK_STATES = (TaskState.SUCCEEDED, TaskState.PARTIAL, TaskState.FAILED, TaskState.CANCELED)
-ACTIVE_TASK_STATES = (TaskState.SUBMITTING, TaskState.RUNNING, TaskState.COLLECTING)
+TERMINAL_TASK_STATES = (
+    TaskState.SUCCEEDED, TaskState.PARTIAL, TaskState.FAILED, TaskState.CANCELED, TaskState.UNCERTAIN,
+)  # fmt: skip
+ACTIVE_TASK_STATES = (TaskState.SUBMITTING, TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING)
 
 
 class Task(models.Model):
@@ -94,7 +98,8 @@ class Task(models.Model):
     next_action_at = models.DateTimeField(db_index=True)
     claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is on it until then
     claim_token = models.CharField(max_length=32, blank=True)  # which enqueued step may act on it
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # the first submit left for the vendor
+    submitted_at = models.DateTimeField(null=True, blank=True)  # the vendor accepted it (or we found it there)
     deadline_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error_class = models.CharField(max_length=32, blank=True)

@@ -1,5 +1,6 @@
 """Submitting a run: every rule checked, the price worked out, points held and tasks created at once."""
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,7 +132,7 @@ def runs_submit(*, project: Project, offering: Offering, user: User, calls: list
                 run=run,
                 account=offering.account,
                 index=index,
-                idempotency_key=f"studio-r{run.pk}-{request.idempotency_key}",
+                idempotency_key=new_idempotency_key(),
                 request=_serialize(request, estimate.assets_by_url),
                 outputs_expected=adapter.output_count(request),
                 points_per_output=price,
@@ -158,14 +159,25 @@ def runs_cancel(*, run: Run) -> None:
     run.cancel_requested_at = now
 
 
-def runs_retry_failed(*, run: Run, user: User) -> tuple[int, int]:
+RETRYABLE_TASK_STATES = (TaskState.FAILED, TaskState.CANCELED)
+
+
+def new_idempotency_key() -> str:
+    """Random and unique across installs: lingtu returns the old job for a requestId it has seen before,
+    so a key made from our own ids (run 1, task 0) would collide between two databases on one account."""
+    return f"studio-{uuid.uuid4().hex}"
+
+
+def runs_retry_failed(*, run: Run, user: User, states=RETRYABLE_TASK_STATES) -> tuple[int, int]:
     """Sends a finished run's failed and canceled tasks again, as new tasks, charged again.
 
+    With `states=(TaskState.UNCERTAIN,)` it sends the tasks whose first send may have reached the
+    vendor: a person asked for it, knowing the vendor may charge twice.
     Returns how many tasks and how many points. The old tasks stay as they were, for the record.
     """
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run.pk)  # two clicks must not retry twice
-        failed = list(run.tasks.filter(state__in=[TaskState.FAILED, TaskState.CANCELED], retried_by__isnull=True))
+        failed = list(run.tasks.filter(state__in=states, retried_by__isnull=True))
         if not run.is_finished or not failed:
             return 0, 0
         next_index = run.tasks.count()
@@ -175,7 +187,7 @@ def runs_retry_failed(*, run: Run, user: User) -> tuple[int, int]:
         for offset, task in enumerate(failed):
             retry = Task.objects.create(
                 run=run, account=task.account, index=next_index + offset,
-                idempotency_key=f"{task.idempotency_key}-retry{next_index + offset}", request=task.request,
+                idempotency_key=new_idempotency_key(), request=task.request,
                 outputs_expected=task.outputs_expected, points_per_output=task.points_per_output,
                 next_action_at=timezone.now(),
             )  # fmt: skip

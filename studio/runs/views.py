@@ -45,7 +45,6 @@ ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's
     ErrorClass.TRANSIENT: _lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
     ErrorClass.PERMANENT: _lazy("The vendor refused this job: check the image and settings, or try another vendor."),
 }
-CATALOGUE_KINDS = {"face_id": "faces", "bg_id": "backgrounds"}  # parameters chosen from a vendor's catalogue
 
 
 # Composer ----------------------------------------------------------------------------------------
@@ -175,7 +174,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "upload_max_files": settings.UPLOAD_MAX_FILES,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
         "catalogues": _catalogues(offering, composition),
-        "catalogue_kinds": CATALOGUE_KINDS,
+        "catalogue_kinds": offering.account.adapter_type.catalogues if offering else {},
         "placement": composition.placement() if composition else {},
         "balance": points_balance(team=project.team),
         "presets": list(project.presets.all()),
@@ -228,9 +227,8 @@ def _catalogues(offering, composition) -> dict:
     if offering is None or composition is None:
         return {}
     names = {param.name for param in composition.parameters}
-    return {
-        param: _catalogue_items(offering.account, kind) for param, kind in CATALOGUE_KINDS.items() if param in names
-    }
+    catalogues = offering.account.adapter_type.catalogues
+    return {param: _catalogue_items(offering.account, kind) for param, kind in catalogues.items() if param in names}
 
 
 def _catalogue_items(account: VendorAccount, kind: str) -> list[dict]:
@@ -253,7 +251,7 @@ def catalogue_preview(request, account_id: int, kind: str, item_id: str):
     if not request.memberships:
         return HttpResponse(status=404)
     account = get_object_or_404(VendorAccount, pk=account_id, enabled=True)
-    if kind not in CATALOGUE_KINDS.values():
+    if kind not in account.adapter_type.catalogues.values():
         return HttpResponse(status=404)
     key = f"catalogue-preview:{account_id}:{kind}:{item_id}"
     content = cache.get(key)

@@ -5,18 +5,24 @@ and enqueues one step each. A step records what it is about to do before calling
 what the vendor said after, so a worker killed at any moment leaves a state to resume from:
 
 - PENDING: not sent yet → submit.
-- SUBMITTING found with an expired claim: the worker died during the call. Vendors that de-duplicate
-  by our key (lingtu's requestId) are simply asked again; for the others we cannot know whether
-  the task was created, so it fails and is refunded rather than risk paying twice.
+- SUBMITTING found with an expired claim: the worker died during the call, so the vendor may or may
+  not have the task. That is the same as a submit whose answer was lost (see `_answer_lost`).
+- RECOVERING: a lost submit is being looked for in the vendor's task list (suchuang).
 - RUNNING → poll at the account's interval until the vendor is done, or the deadline passes.
 - COLLECTING → download every result at once, store, thumbnail; already stored files are kept.
+
+Never pay twice: a submit is sent again as it is only when the vendor surely made no task (not sent,
+or refused because busy). When the answer was lost, the vendor's own means recover the task: lingtu
+gets the same requestId again, suchuang's task list is searched; elsewhere the task stops as
+UNCERTAIN, refunded, until a person chooses to send it again.
 """
 
 import contextlib
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -38,16 +44,24 @@ from studio.runs.models import (
 )
 from studio.runs.outputs import UnusableFile, output_store
 from studio.runs.retry import retry_delay
-from studio.vendors.base import ErrorClass, FileKind, NotSupported, SubmitRequest, VendorError
+from studio.vendors.base import (
+    ErrorClass,
+    FileKind,
+    LostTaskRecovery,
+    NotSupported,
+    Outcome,
+    SubmitRequest,
+    VendorError,
+)
 from studio.vendors.inputs import input_image
 from studio.vendors.services import account_record_balance
 
 logger = logging.getLogger(__name__)
 
-IDEMPOTENT_KINDS = {"lingtu"}  # vendors that return the same job for the same request id
 MAIN_INPUT_ROLES = ("product", "model", "reference")  # what an output is "made from", for review side by side
 DOWNLOAD_THREADS = 4
 UNEXPECTED_ERROR_PAUSE = 30
+UNCERTAIN = "uncertain"  # Task.error_class of a task whose submit may or may not have made a vendor task
 
 
 def task_step(task_id: int, claim_token: str = "") -> None:
@@ -83,22 +97,40 @@ def _submit(task: Task) -> None:
     _mark_run_running(task.run)
     adapter = task.account.adapter()
     request = _request(task)
+    now = timezone.now()
     task.state = TaskState.SUBMITTING
     task.attempts += 1
-    task.save(update_fields=["state", "attempts", "updated_at"])  # recorded before the call: see module doc
+    task.sent_at = task.sent_at or now
+    # What is sent is kept before it is sent: a resend to a de-duplicating vendor must carry the same
+    # input URLs, and hdredraw's package count before the call tells later whether a lost call was charged.
+    task.submitted_details = {
+        "input_urls": {
+            image.url: item["asset"] for image, item in zip(request.inputs, task.request["inputs"], strict=True)
+        },
+        "balance_before": task.account.vendor_balance or None,
+    }
+    task.save(update_fields=["state", "attempts", "sent_at", "submitted_details", "updated_at"])
     try:
         answer = adapter.submit(request)
     except VendorError as error:
+        if error.outcome == Outcome.UNKNOWN:
+            return _answer_lost(task, error)
         return _after_error(task, error, retry_state=TaskState.PENDING)
+    _accepted(task, answer)
+
+
+def _accepted(task: Task, answer, *, adopted: bool = False) -> None:
+    """The vendor has the task: from now on it is only polled, never sent again."""
     _note_vendor_balance(task, answer)
     now = timezone.now()
     task.vendor_task_id = answer.vendor_task_id
-    # The input URLs as sent, so a vendor's pointer to an input (imagewash's productImage) finds its asset.
-    sent = {image.url: item["asset"] for image, item in zip(request.inputs, task.request["inputs"], strict=True)}
-    task.submitted_details = {**_jsonable(answer.details), "input_urls": sent, "cost": answer.cost}
+    task.submitted_details = {**task.submitted_details, **_jsonable(answer.details), "cost": answer.cost}
+    if adopted:
+        task.submitted_details["adopted"] = True
     task.raw_response = _jsonable(answer.raw)
     task.submitted_at = now
-    task.deadline_at = now + timedelta(seconds=settings.VENDOR_TASK_DEADLINE_SECONDS)
+    task.deadline_at = now + timedelta(seconds=task.account.task_deadline)
+    task.error_class = task.error_message = ""
     if answer.status.is_terminal:
         return _start_collecting(task, answer)
     task.state = TaskState.RUNNING
@@ -108,27 +140,94 @@ def _submit(task: Task) -> None:
 
 
 def _recover_submitting(task: Task) -> None:
-    if task.account.kind in IDEMPOTENT_KINDS:
-        task.state = TaskState.PENDING
-        task.save(update_fields=["state", "updated_at"])
-        return _submit(task)
-    return _finish(
+    """The worker died while sending: the vendor may or may not have the task."""
+    lost = VendorError(ErrorClass.TRANSIENT, _("The worker stopped while sending this task."), outcome=Outcome.UNKNOWN)
+    _answer_lost(task, lost)
+
+
+def _answer_lost(task: Task, error: VendorError) -> None:
+    """Sent, but no trustworthy answer came back: recover the task by the vendor's own means, or stop."""
+    recovery = task.account.adapter().lost_task_recovery
+    task.error_class = UNCERTAIN
+    task.error_message = error.message
+    if recovery == LostTaskRecovery.RESEND:
+        delay = retry_delay(ErrorClass.TRANSIENT, task.attempts)
+        if delay is not None:  # the same requestId gives the same task: sending again is safe
+            task.state = TaskState.PENDING
+            return _later(task, seconds=delay, fields=["state", "error_class", "error_message"])
+    elif recovery == LostTaskRecovery.TASK_LIST:
+        task.state = TaskState.RECOVERING
+        task.attempts = 0
+        return _later(
+            task, seconds=task.account.poll_interval, fields=["state", "attempts", "error_class", "error_message"]
+        )
+    _stop_uncertain(task, error.message)
+
+
+def _recover(task: Task) -> None:
+    """Looks for the lost task in the vendor's task list; adopts it when found, else looks again or stops."""
+    adapter = task.account.adapter()
+    sent_at = task.sent_at or task.created_at
+    window = timedelta(seconds=settings.LOST_TASK_SEARCH_SECONDS)
+    if _sibling_still_sending(task, sent_at, window):
+        return _later(task, seconds=task.account.poll_interval)  # its task would look like ours: wait for it
+    try:
+        found = adapter.find_lost_task(
+            _request(task), sent_at=sent_at, known_ids=_known_vendor_ids(task, sent_at, window)
+        )
+    except VendorError as error:
+        if error.error_class.is_retryable and timezone.now() < sent_at + window:
+            return _later(task, seconds=task.account.poll_interval)
+        return _stop_uncertain(task, error.message)
+    if found is not None:
+        logger.info("task %s: adopted vendor task %s after a lost answer", task.pk, found.vendor_task_id)
+        return _accepted(task, found, adopted=True)
+    if timezone.now() < sent_at + window:  # a slow vendor may list it only later
+        return _later(task, seconds=task.account.poll_interval)
+    _stop_uncertain(task, _("The vendor's task list shows no task for it."))
+
+
+def _sibling_still_sending(task: Task, sent_at: datetime, window: timedelta) -> bool:
+    return (
+        Task.objects.filter(account=task.account, state=TaskState.SUBMITTING, sent_at__gte=sent_at - window)
+        .exclude(pk=task.pk)
+        .exists()
+    )
+
+
+def _known_vendor_ids(task: Task, sent_at: datetime, window: timedelta) -> set[str]:
+    """The account's vendor tasks that are already ours, around the time this one was sent."""
+    return set(
+        Task.objects.filter(account=task.account, sent_at__gte=sent_at - window, sent_at__lte=sent_at + window)
+        .exclude(vendor_task_id="")
+        .values_list("vendor_task_id", flat=True)
+    )
+
+
+def _stop_uncertain(task: Task, reason: str) -> None:
+    _finish(
         task,
-        TaskState.FAILED,
-        error_class=ErrorClass.PERMANENT,
+        TaskState.UNCERTAIN,
+        error_class=UNCERTAIN,
         message=_(
-            "The worker stopped while sending this task. This vendor cannot tell a repeat from a new task, "
-            "so it was not sent again (you would pay twice). Its points are refunded; retry it if you like."
-        ),
+            "Sent to the vendor, but its answer was lost (%(reason)s). The vendor may have made and charged "
+            "this task; it cannot tell us, so it was not sent again. Its points are refunded. An admin can "
+            "check the vendor's records (Admin → Vendor check); send it again only if you accept paying twice."
+        )
+        % {"reason": reason},
     )
 
 
 def _request(task: Task) -> SubmitRequest:
+    """The vendor call; sent again (or looked for), it carries the very input URLs of its first send."""
     spec = task.request
     assets = Asset.objects.in_bulk([item["asset"] for item in spec["inputs"]])
     inputs = tuple(
         input_image(assets[item["asset"]], role=item["role"], options=item["options"]) for item in spec["inputs"]
     )
+    first_urls = list((task.submitted_details or {}).get("input_urls", {}))
+    if task.sent_at and len(first_urls) == len(inputs):
+        inputs = tuple(replace(image, url=url) for image, url in zip(inputs, first_urls, strict=True))
     return SubmitRequest(task.run.operation, spec["model"], spec["params"], inputs, task.idempotency_key)
 
 
@@ -137,30 +236,40 @@ def _request(task: Task) -> SubmitRequest:
 
 def _poll(task: Task) -> None:
     adapter = task.account.adapter()
-    if task.run.cancel_requested_at and not task.result.get("cancel_tried"):
-        task.result = {**task.result, "cancel_tried": True}
-        task.save(update_fields=["result", "updated_at"])
+    if task.run.cancel_requested_at and not task.submitted_details.get("cancel_tried"):
+        task.submitted_details = {**task.submitted_details, "cancel_tried": True}  # asked once, not every poll
+        task.save(update_fields=["submitted_details", "updated_at"])
         if _cancel_at_vendor(adapter, task):
             return _finish(task, TaskState.CANCELED, message=_("Canceled at the vendor."))
-    if task.deadline_at and timezone.now() > task.deadline_at:
-        _cancel_at_vendor(adapter, task)
-        minutes = settings.VENDOR_TASK_DEADLINE_SECONDS // 60
-        return _finish(
-            task,
-            TaskState.FAILED,
-            error_class=ErrorClass.TRANSIENT,
-            message=_("The vendor gave no result within %(minutes)d minutes.") % {"minutes": minutes},
-        )
     try:
         answer = adapter.poll(task.vendor_task_id, submitted=task.submitted_details)
     except VendorError as error:
+        if _past_deadline(task) and not error.error_class.is_retryable:
+            return _give_up_waiting(task, adapter)
         return _after_error(task, error, retry_state=TaskState.RUNNING)
     _note_vendor_balance(task, answer)
-    if not answer.status.is_terminal:
-        task.attempts = 0
-        task.result = {"progress": answer.progress}
-        return _later(task, seconds=task.account.poll_interval, fields=["result", "attempts"])
-    _start_collecting(task, answer)
+    if answer.status.is_terminal:  # collected even past the deadline: the vendor finished it and billed it
+        return _start_collecting(task, answer)
+    if _past_deadline(task):
+        return _give_up_waiting(task, adapter)
+    task.attempts = 0
+    task.result = {"progress": answer.progress}
+    _later(task, seconds=task.account.poll_interval, fields=["result", "attempts"])
+
+
+def _past_deadline(task: Task) -> bool:
+    return task.deadline_at is not None and timezone.now() > task.deadline_at
+
+
+def _give_up_waiting(task: Task, adapter) -> None:
+    _cancel_at_vendor(adapter, task)
+    minutes = max(1, round(task.account.task_deadline / 60))
+    _finish(
+        task,
+        TaskState.FAILED,
+        error_class=ErrorClass.TRANSIENT,
+        message=_("The vendor gave no result within %(minutes)d minutes of accepting it.") % {"minutes": minutes},
+    )
 
 
 def _note_vendor_balance(task: Task, answer) -> None:
@@ -194,7 +303,7 @@ def _collect(task: Task) -> None:
     stored = set(task.outputs.values_list("index", flat=True))
     missing = [(index, file) for index, file in enumerate(files) if index not in stored]
     adapter = task.account.adapter()
-    retry_later = None
+    retry_later = lost = None
     with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
         downloads = {index: pool.submit(adapter.http.download, file["url"]) for index, file in missing}
     sources = _source_assets(task)
@@ -213,11 +322,27 @@ def _collect(task: Task) -> None:
                 retry_later = error
             else:
                 logger.warning("task %s: result %s unusable: %s", task.pk, index, error.message)
+                lost = error
         except UnusableFile as error:
             logger.warning("task %s: result %s unusable: %s", task.pk, index, error)
     if retry_later is not None:
         return _after_error(task, retry_later, retry_state=TaskState.COLLECTING, give_up=_settle)
-    _settle(task)
+    _settle(task, _links_gone(lost) if lost is not None and lost.http_status in GONE_STATUSES else None)
+
+
+GONE_STATUSES = (403, 404, 410)
+
+
+def _links_gone(error: VendorError) -> VendorError:
+    return VendorError(
+        ErrorClass.PERMANENT,
+        _(
+            "The vendor's result links no longer worked (HTTP %(status)d): its links expire, and this result "
+            "was fetched too late. The missing images are refunded; retry the failed jobs."
+        )
+        % {"status": error.http_status},
+        http_status=error.http_status,
+    )
 
 
 def _settle(task: Task, error: VendorError | None = None) -> None:
@@ -355,6 +480,7 @@ def _jsonable(value):
 STEPS = {
     TaskState.PENDING: _submit,
     TaskState.SUBMITTING: _recover_submitting,
+    TaskState.RECOVERING: _recover,
     TaskState.RUNNING: _poll,
     TaskState.COLLECTING: _collect,
 }

@@ -22,9 +22,12 @@ import math
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from studio.simulator import images
 from studio.simulator.core import BadRequest, Response, SimTask, Simulator, json_response
+
+PLATFORM_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 VENDOR = "suchuang"
 DEMO_CREDENTIALS = {"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdHVkaW8tZGVtbyJ9.c2ltdWxhdG9yLWRlbW8tc2lnbmF0dXJl"}
@@ -99,7 +102,7 @@ def register(sim: Simulator) -> None:
                 prompt=prompt,
                 image_url=image_url or None,
                 points=points,
-                create_time=datetime.now(),
+                create_time=platform_now(),
             )
             state["task_numbers"][task_no] = task.id
         return _task_object(sim, task, just_created=True)
@@ -256,12 +259,17 @@ def _status(sim: Simulator, task: SimTask) -> str:
     return {"queued": "queued", "running": "processing"}.get(phase, "completed")
 
 
+def platform_now() -> datetime:
+    """The platform's clock: China time, written without a zone, as the document's createTime is."""
+    return datetime.now(PLATFORM_TIME_ZONE).replace(tzinfo=None)
+
+
 def _progress(task: SimTask, status: str) -> int:
     if status == "completed":
         return 100
     if status in ("created", "queued"):
         return 0
-    elapsed = datetime.now() - task.data["create_time"]
+    elapsed = platform_now() - task.data["create_time"]
     return max(5, min(95, int(elapsed.total_seconds() / max(task.latency, 0.001) * 100)))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any, ClassVar
 
@@ -42,6 +43,22 @@ class ErrorClass(StrEnum):
         return self in (ErrorClass.RATE_LIMITED, ErrorClass.TRANSIENT)
 
 
+class Outcome(StrEnum):
+    """What the vendor can have done with a call, which alone decides whether a submit may be sent again."""
+
+    NOT_SENT = "not_sent"  # the request never reached the vendor (connect, DNS, TLS): safe to send again
+    REFUSED = "refused"  # a well-formed answer said no (4xx, 429, a business code): no task was made
+    UNKNOWN = "unknown"  # sent, but no trustworthy answer (timeout, reset, cut body, 500/502/504): it may exist
+
+
+class LostTaskRecovery(StrEnum):
+    """How a task whose submit answer was lost can be found again at the vendor."""
+
+    RESEND = "resend"  # the same request id gives the same task (lingtu's requestId): send it again
+    TASK_LIST = "task_list"  # the vendor lists our tasks: find the lost one there (suchuang)
+    NONE = "none"  # no documented way: the task stops as "uncertain at the vendor"
+
+
 class FileKind(StrEnum):
     IMAGE = "image"
     VECTOR = "vector"
@@ -63,6 +80,7 @@ class VendorError(Exception):
         code: str | int | None = None,
         http_status: int | None = None,
         field_errors: dict[str, str] | None = None,
+        outcome: Outcome | None = None,
     ):
         super().__init__(message)
         self.error_class = error_class
@@ -70,9 +88,29 @@ class VendorError(Exception):
         self.code = code
         self.http_status = http_status
         self.field_errors = field_errors or {}
+        self.outcome = outcome or _outcome_of(error_class, http_status)
 
     def __repr__(self) -> str:
-        return f"VendorError({self.error_class}, {self.message!r}, code={self.code!r}, http_status={self.http_status})"
+        return (
+            f"VendorError({self.error_class}, {self.message!r}, code={self.code!r}, "
+            f"http_status={self.http_status}, outcome={self.outcome})"
+        )
+
+    @property
+    def may_resend(self) -> bool:
+        """A submit may be sent again as it is only when the vendor surely made no task and asks us to wait."""
+        return self.error_class.is_retryable and self.outcome != Outcome.UNKNOWN
+
+
+def _outcome_of(error_class: ErrorClass, http_status: int | None) -> Outcome:
+    """A transient error is an answer we cannot trust (a 500, a cut or unparsable body), except 503 "busy".
+
+    Adapters say REFUSED explicitly for transient refusals they recognise (a vendor that could not fetch
+    our input), and the HTTP client says NOT_SENT when it never reached the vendor.
+    """
+    if error_class == ErrorClass.TRANSIENT and http_status != 503:
+        return Outcome.UNKNOWN
+    return Outcome.REFUSED
 
 
 class InvalidParameters(VendorError):
@@ -152,11 +190,25 @@ class InputSpec:
 
 
 class Adapter(ABC):
-    """Base of every vendor adapter. A subclass builds its vendor's requests and reads its answers."""
+    """Base of every vendor adapter. A subclass builds its vendor's requests and reads its answers.
+
+    What a vendor can do is declared here, once, by its adapter; the worker, the composer and the
+    reports ask the adapter instead of keeping lists of vendor names.
+    """
 
     kind: ClassVar[str]
     default_poll_interval: ClassVar[float] = 3.0
     credential_fields: ClassVar[tuple[str, ...]] = ()
+    lost_task_recovery: ClassVar[LostTaskRecovery] = LostTaskRecovery.NONE
+    can_cancel: ClassVar[bool] = False
+    catalogues: ClassVar[dict[str, str]] = {}  # parameter → the adapter method listing its choices ("faces")
+    count_param: ClassVar[str | None] = None  # the vendor's own "how many images per input" parameter
+    cost_unit: ClassVar[Any] = ""  # the unit of TaskState.cost ("coins", "points"); "" if the vendor says none
+    default_deadline_seconds: ClassVar[int] = 15 * 60  # from the vendor's acceptance to giving up on a result
+
+    @classmethod
+    def idempotent_submit(cls) -> bool:
+        return cls.lost_task_recovery == LostTaskRecovery.RESEND
 
     def __init__(self, *, base_url: str, credentials: dict[str, str], http=None, options: dict | None = None):
         from studio.vendors.http import VendorHttp
@@ -231,6 +283,13 @@ class Adapter(ABC):
     def cancel(self, vendor_task_id: str) -> bool:
         raise NotSupported(f"{self.kind} cannot cancel a task")
 
+    def find_lost_task(self, request: SubmitRequest, *, sent_at: datetime, known_ids: set[str]) -> TaskState | None:
+        """The task a submit made although its answer was lost, for LostTaskRecovery.TASK_LIST vendors.
+
+        Returns None when the vendor lists no such task (yet); raises VendorError when it cannot be asked.
+        """
+        raise NotSupported(f"{self.kind} cannot find a lost task")
+
     def balance(self) -> Balance | None:
         """The vendor-side balance, where the vendor has an endpoint for it."""
         return None
@@ -246,9 +305,17 @@ class Adapter(ABC):
         try:
             self.poll(CONNECTION_CHECK_TASK_ID)
         except VendorError as error:
-            if error.http_status != 404:
+            if not is_not_found(error):
                 raise
         return gettext("The vendor accepted the key.")
+
+
+NOT_FOUND_CODES = {"404", "not_found", "task_not_found"}
+
+
+def is_not_found(error: VendorError) -> bool:
+    """The vendor said "no such task", as HTTP 404 or as HTTP 200 with a body code of 404."""
+    return error.http_status == 404 or str(error.code or "").lower() in NOT_FOUND_CODES
 
 
 def _count_message(spec: InputSpec, count: int) -> str:

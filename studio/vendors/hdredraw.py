@@ -1,10 +1,10 @@
-"""hdredraw: HD redraw/upscale and nine image tools, as in /work/shared/seeds/002_ab2ed2c4a78d8f62.txt.
+"""hdredraw: HD redraw/upscale and nine image tools, as in the vendor document seeds/002_ab2ed2c4a78d8f62.txt.
 
 Every call is a multipart/form-data POST carrying the secret as the form field `user_key`; submits upload the
 image file as `input_image` (16 MB at most). A submit answers a `task_id`; `/api/check_task_status` answers
 its status and, once "Completed", the result URLs and what is left on the account.
 
-Assumptions where the document is silent or contradicts itself (see also /work/shared/VENDORS.md):
+Assumptions where the document is silent or contradicts itself (see also the README's vendor notes):
 - `check_task_status` is sent as multipart, as its table says (its sample sends a urlencoded form).
 - Booleans are sent as `true`/`false`, numbers as Python writes them (what the document's httpx sample sends).
 - Status casing varies ("Completed", "COMPLETED"): compared case-insensitively. "Failed" or no status at all
@@ -45,6 +45,7 @@ from studio.vendors.base import (
     InputImage,
     InputSpec,
     InvalidParameters,
+    LostTaskRecovery,
     NotSupported,
     ResultFile,
     Status,
@@ -178,6 +179,9 @@ class HdRedrawAdapter(Adapter):
     kind = "hdredraw"
     default_poll_interval = 3.0  # the vendor caches each status answer for 3 s
     credential_fields = ("user_key",)
+    # No idempotency key and no task list: a lost submit stops as uncertain. Every answer's remaining_count
+    # is kept, so the vendor check can tell whether a lost call used up a package run.
+    lost_task_recovery = LostTaskRecovery.NONE
 
     # What can be asked -------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@
 - result downloads refused for private, loopback and link-local addresses unless the host:port is
   listed in settings.VENDOR_ALLOWED_PRIVATE_HOSTS (the simulator in development and tests);
 - every secret of the account is redacted from log lines and error messages;
-- failures come back as VendorError with a class, never as a swallowed empty answer.
+- failures come back as VendorError with a class, never as a swallowed empty answer, and with what the
+  vendor can have done: a call that never connected is NOT_SENT; one that broke after the request went
+  out (read timeout, reset, cut body) is UNKNOWN, since the vendor may have acted on it.
 
 Known limit: the address check resolves the name before httpx connects, so a DNS answer that
 changes in between (rebinding) is not caught; vendors' result hosts are public CDNs.
@@ -25,15 +27,20 @@ import certifi
 import httpx
 from django.conf import settings
 
-from studio.vendors.base import ErrorClass, VendorError
+from studio.vendors.base import ErrorClass, Outcome, VendorError
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=60.0, pool=5.0)
+# Raised before a single byte of the request left: the vendor cannot have done anything.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024
 # Loading the CA bundle costs ~50 ms: once per process, not once per adapter.
 TLS_CONTEXT = ssl.create_default_context(cafile=certifi.where())
+
+
+def default_timeout() -> httpx.Timeout:
+    return httpx.Timeout(connect=5.0, read=settings.VENDOR_READ_TIMEOUT_SECONDS, write=60.0, pool=5.0)
 
 
 @dataclass(frozen=True)
@@ -63,14 +70,14 @@ class VendorHttp:
         self,
         *,
         secrets: list[str] = (),
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
     ):
         self.secrets = [secret for secret in secrets if secret]
         self.max_response_bytes = max_response_bytes
         self.client = httpx.Client(
-            timeout=timeout,
+            timeout=timeout or default_timeout(),
             follow_redirects=False,
             transport=transport,
             verify=TLS_CONTEXT,
@@ -128,15 +135,25 @@ class VendorHttp:
                     body += chunk
                     if len(body) > limit:
                         raise _too_large(limit, response.status_code)
+        except NOT_SENT_ERRORS as error:
+            message = self.redact(f"{type(error).__name__}: {error}")
+            logger.warning("%s %s not sent: %s", method, safe_url, message)
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"could not reach the vendor ({message})", outcome=Outcome.NOT_SENT
+            ) from None
         except httpx.TimeoutException as error:
             logger.warning("%s %s timed out (%s)", method, safe_url, type(error).__name__)
             raise VendorError(
-                ErrorClass.TRANSIENT, f"the vendor did not answer in time ({type(error).__name__})"
+                ErrorClass.TRANSIENT,
+                f"the vendor did not answer in time ({type(error).__name__})",
+                outcome=Outcome.UNKNOWN,
             ) from None
         except httpx.HTTPError as error:
             message = self.redact(f"{type(error).__name__}: {error}")
             logger.warning("%s %s failed: %s", method, safe_url, message)
-            raise VendorError(ErrorClass.TRANSIENT, f"could not reach the vendor ({message})") from None
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"the vendor's answer was lost ({message})", outcome=Outcome.UNKNOWN
+            ) from None
         elapsed_ms = (time.monotonic() - started) * 1000
         logger.info("%s %s → %s in %.0f ms", method, safe_url, response.status_code, elapsed_ms)
         return VendorResponse(response.status_code, response.headers, bytes(body), elapsed_ms)

@@ -5,7 +5,7 @@ Two endpoints, both authorised with `Authorization: Bearer sk-…`:
   a BARE task object `{task_id, status, progress, result_url, metadata, error}` that may already be `succeeded`.
 - `GET /v1/images/tasks/{task_id}` answers the same task object inside `{code: "success", message, data}`.
 
-Assumptions where the document is silent or contradicts itself (see also /work/shared/VENDORS.md):
+Assumptions where the document is silent or contradicts itself (see also the README's vendor notes):
 - NanoBanana models: §3 says `n` is not supported, §4.3 says it is optional. We always send `n=1` and `split()` a
   request for several images into one task per image. gpt-image-2 takes `n` 1–8 in one task.
 - Inputs go as URLs in JSON: `image` for one reference, `images` for several (never both). With the account
@@ -39,6 +39,7 @@ from studio.vendors.base import (
     InputImage,
     InputSpec,
     InvalidParameters,
+    LostTaskRecovery,
     ResultFile,
     Status,
     SubmitRequest,
@@ -124,6 +125,9 @@ class ImageTasksAdapter(Adapter):
     kind = "imagetasks"
     default_poll_interval = 3.0  # the document recommends 2–5 s
     credential_fields = ("api_key",)
+    # No idempotency key and no task list in the document: a task whose answer was lost stops as uncertain.
+    lost_task_recovery = LostTaskRecovery.NONE
+    count_param = "n"
 
     # What can be asked -------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """云帆智联 批量洗图 (imagewash): restyle ("wash") up to 100 product images per call, with an optional reference.
 
-Implements /work/shared/seeds/000_8ac371944547d8f6.txt ("提交任务") and the vendor's common result endpoint
-(from its public docs, see /work/shared/VENDORS.md):
+Implements the vendor document seeds/000_8ac371944547d8f6.txt ("提交任务") and the vendor's common result endpoint
+(from its public docs):
 
 - header `X-API-Token` on every call (credential field `api_token`);
 - `POST /api/third-party/imageWash/generate` as JSON `{model?, prompt, productImages[], referenceImages[]?,
@@ -50,6 +50,7 @@ from studio.vendors.base import (
     FileKind,
     InputSpec,
     InvalidParameters,
+    LostTaskRecovery,
     NotSupported,
     ResultFile,
     Status,
@@ -119,6 +120,10 @@ class ImageWashAdapter(Adapter):
     kind = "imagewash"
     default_poll_interval = 5.0  # the vendor estimates 30–120 s per batch
     credential_fields = ("api_token",)
+    # No documented way to find a task whose submit answer was lost: such a task stops as uncertain.
+    lost_task_recovery = LostTaskRecovery.NONE
+    count_param = "count"
+    cost_unit = _("coins")  # data.cost.chargedCoins of the submit answer
 
     # What can be asked -------------------------------------------------------------------------
 

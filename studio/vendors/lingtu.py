@@ -1,14 +1,15 @@
 """灵图 (lingtu): change a product's background on a canvas, AI fashion model, virtual try-on.
 
-Implements /work/shared/seeds/004_66e13161b930e2ec.txt ("效果合成接口对接（APP类）") and the decisions in
-VENDORS.md:
+Implements the vendor document seeds/004_66e13161b930e2ec.txt ("效果合成接口对接（APP类）"):
 
 - JSON everywhere. Submits: `POST /aigc/synthesis/change-background`, `/aigc/synthesis/model`,
   `/aigc/synthesis/dress`, each answering a job id; `POST /aigc/job/result {jobId}` →
   `{status, message, url, text, format}` with `url` comma-separated and valid for 12 hours;
   `POST /aigc/job/cancel {jobId, reason?}` → `{success, message}` (only while `waiting`);
   `GET /aigc/synthesis/change-background/bgs` → `{bgs}` and `GET /aigc/synthesis/model/faces` → `{faces}`.
-- `requestId` is our task's idempotency key: the same id gives the same job, so a retried submit is safe.
+- `requestId` is our task's idempotency key, random and unique across installs ("studio-" + a UUID, made when
+  the run is created): the same id gives the same job ("相同的ID将返回相同的结果"), so a submit whose answer was
+  lost is simply sent again, with the same body (the worker keeps the input URLs of the first send).
 - Statuses waiting|executing|succeed|failed|Canceled, compared case-insensitively.
 
 Assumptions where the document is silent:
@@ -54,6 +55,7 @@ from studio.vendors.base import (
     InputImage,
     InputSpec,
     InvalidParameters,
+    LostTaskRecovery,
     NotSupported,
     ResultFile,
     Status,
@@ -162,6 +164,10 @@ class LingtuAdapter(Adapter):
     kind = "lingtu"
     default_poll_interval = 3.0
     credential_fields = ("app_key", "secret")
+    lost_task_recovery = LostTaskRecovery.RESEND  # requestId: "相同的ID将返回相同的结果"
+    can_cancel = True  # while the job is still waiting
+    catalogues = {"face_id": "faces", "bg_id": "backgrounds"}
+    count_param = "num"
 
     # What can be asked -------------------------------------------------------------------------
 

@@ -25,6 +25,10 @@ class VendorAccount(models.Model):
     poll_interval_seconds = models.FloatField(
         _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
     )
+    task_deadline_seconds = models.PositiveIntegerField(
+        _("task deadline (seconds)"), null=True, blank=True,
+        help_text=_("From the vendor's acceptance to giving up on a result. Empty: the vendor's documented time."),
+    )  # fmt: skip
     options = models.JSONField(_("options"), default=dict, blank=True)
     balance_warning_below = models.PositiveIntegerField(
         _("warn below"), null=True, blank=True,
@@ -64,6 +68,15 @@ class VendorAccount(models.Model):
     @property
     def poll_interval(self) -> float:
         return self.poll_interval_seconds or adapter_class(self.kind).default_poll_interval
+
+    @property
+    def adapter_type(self):
+        """The adapter class: what this vendor can do (lost-task recovery, cancel, catalogues, cost unit…)."""
+        return adapter_class(self.kind)
+
+    @property
+    def task_deadline(self) -> int:
+        return self.task_deadline_seconds or self.adapter_type.default_deadline_seconds
 
     def adapter(self):
         """This account's adapter, one per process: its HTTP client keeps connections to the vendor alive."""

@@ -1,6 +1,6 @@
 """速创生图 (suchuang): text→image and image→image through a points platform (`sc_soraimg_*` models).
 
-Implements /work/shared/seeds/003_383d3f47c4494dbf.txt ("速创生图接口调用示例"):
+Implements the vendor document seeds/003_383d3f47c4494dbf.txt ("速创生图接口调用示例"):
 
 - `Authorization: Bearer <JWT>` on every call (credential field `token`);
 - `POST /user/ai/tasks/submit` as JSON `{modelName, prompt, imageUrl?}`; `imageUrl` is one URL string, or a
@@ -20,6 +20,9 @@ Assumptions where the document is silent (see also the simulator, which follows 
   will never appear), any other code → permanent.
 - The submit answer's `data` is the same task object as the detail endpoint's (at least taskNo and status).
 - The task list answers a MyBatis-Plus page: `data: {records: [task…], total, size, current, pages}`.
+- A submit whose answer was lost (timeout, reset, cut body, 5xx) may still have made a paid task. Submits carry
+  no key of ours, so `find_lost_task()` looks for it in the task list by model, prompt start, reference URLs
+  and `createTime` (the platform's local time, taken as Asia/Shanghai) and the worker adopts it.
 - At most 6 reference images per image→image task (the document gives no limit).
 - A `completed` task without a `resultUrl` is still being copied to the platform's storage: running.
 - A failed task is permanent (its message is free text; the platform has refunded the points).
@@ -30,7 +33,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +47,7 @@ from studio.vendors.base import (
     FileKind,
     InputSpec,
     InvalidParameters,
+    LostTaskRecovery,
     ResultFile,
     Status,
     SubmitRequest,
@@ -56,6 +62,11 @@ from studio.vendors.params import Param
 logger = logging.getLogger(__name__)
 
 MAX_REFERENCES = 6
+# Finding a task whose submit answer was lost: how far around our send, and how much of the list to read.
+PLATFORM_TIME_ZONE = "Asia/Shanghai"  # createTime carries no zone; the account option "time_zone" overrides it
+LOST_TASK_WINDOW = timedelta(minutes=3)
+LOST_TASK_PAGES = 5
+LOST_TASK_PAGE_SIZE = 50
 TASK_TYPES = {Operation.TEXT_TO_IMAGE: "text_to_image", Operation.IMAGE_TO_IMAGE: "image_to_image"}
 
 
@@ -129,6 +140,9 @@ class SuchuangAdapter(Adapter):
     kind = "suchuang"
     default_poll_interval = 5.0
     credential_fields = ("token",)
+    lost_task_recovery = LostTaskRecovery.TASK_LIST  # GET /user/ai/tasks/list: see find_lost_task()
+    cost_unit = _("points")
+    default_deadline_seconds = 180  # the document's own client gives up after 180 s
 
     # What can be asked -------------------------------------------------------------------------
 
@@ -169,6 +183,29 @@ class SuchuangAdapter(Adapter):
     def poll(self, vendor_task_id: str, *, submitted: dict | None = None) -> TaskState:
         data = self._call("GET", f"/user/ai/tasks/{vendor_task_id}")
         return self._task_state(data, raw=data)
+
+    def find_lost_task(self, request: SubmitRequest, *, sent_at: datetime, known_ids: set[str]) -> TaskState | None:
+        """The task a lost submit made, from the task list (newest first), else None.
+
+        A record matches when it is not already ours, has the model, the start of the prompt
+        (`promptSnippet`) and the reference URLs we sent (our signed URLs are unique), and was created
+        within LOST_TASK_WINDOW of our send; of several, the one created closest to it.
+        """
+        task_type = TASK_TYPES.get(request.operation)
+        zone = ZoneInfo(self.options.get("time_zone", PLATFORM_TIME_ZONE))
+        candidates = []
+        for page in range(1, LOST_TASK_PAGES + 1):
+            found = self.task_list(page=page, size=LOST_TASK_PAGE_SIZE, task_type=task_type)
+            for task in found.tasks:
+                created = _created_at(task.details.get("createTime"), zone)
+                if created is None or task.vendor_task_id in known_ids:
+                    continue
+                if abs(created - sent_at) <= LOST_TASK_WINDOW and _same_request(task, request):
+                    candidates.append((abs(created - sent_at), task))
+            oldest = _created_at(found.tasks[-1].details.get("createTime"), zone) if found.tasks else None
+            if oldest is None or oldest < sent_at - LOST_TASK_WINDOW or page * found.size >= found.total:
+                break
+        return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
 
     def task_list(
         self, page: int = 1, size: int = 10, task_type: str | None = None, status: str | None = None
@@ -254,6 +291,27 @@ def encode_image_urls(urls: list[str]) -> str:
     if len(urls) == 1:
         return urls[0]
     return json.dumps(urls, separators=(",", ":"), ensure_ascii=False)
+
+
+def _created_at(value: Any, zone: ZoneInfo) -> datetime | None:
+    """`createTime` is the platform's local time without a zone ("2025-10-26T15:30:45")."""
+    try:
+        created = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return created if created.tzinfo else created.replace(tzinfo=zone)
+
+
+def _same_request(task: TaskState, request: SubmitRequest) -> bool:
+    details = task.details
+    snippet = str(details.get("promptSnippet") or "").removesuffix("...")
+    references = [image.url for image in request.inputs_with_role("reference")]
+    sent_urls = encode_image_urls(references) if references else None
+    return (
+        details.get("modelName") == request.model
+        and str(request.params.get("prompt", "")).startswith(snippet)
+        and (details.get("imageUrl") or None) == sent_urls
+    )
 
 
 def classify_error(code: int, message: str) -> ErrorClass:

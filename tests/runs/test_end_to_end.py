@@ -114,8 +114,8 @@ def test_killing_the_worker_mid_run_loses_nothing_and_repeats_no_vendor_call(
     assert run.is_finished and not run.tasks.exclude(finished_at__isnull=False).exists()
     submitted_to_vendor = len([t for t in simulator.tasks.values() if t.vendor == "hdredraw"])
     assert submitted_to_vendor <= 40  # nothing sent twice
-    for task in run.tasks.exclude(state=TaskState.SUCCEEDED):
-        assert "not sent again" in task.error_message  # only tasks lost mid-call may fail, and are refunded
+    for task in run.tasks.exclude(state=TaskState.SUCCEEDED):  # only tasks lost mid-call, refunded and shown
+        assert task.state == TaskState.UNCERTAIN and "not sent again" in task.error_message
     call_command("reconcile_points")
 
 

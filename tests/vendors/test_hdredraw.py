@@ -1,4 +1,4 @@
-"""Wire tests for the hdredraw adapter against /work/shared/seeds/002_ab2ed2c4a78d8f62.txt: the exact requests
+"""Wire tests for the hdredraw adapter against the vendor document seeds/002_ab2ed2c4a78d8f62.txt: the exact requests
 it sends, the document's own example answers, every documented error message, and validation before sending."""
 
 import io

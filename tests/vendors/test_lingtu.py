@@ -1,4 +1,4 @@
-"""Wire tests for the lingtu adapter against /work/shared/seeds/004_66e13161b930e2ec.txt."""
+"""Wire tests for the lingtu adapter against the vendor document seeds/004_66e13161b930e2ec.txt."""
 
 import hashlib
 import hmac
