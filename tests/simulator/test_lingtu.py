@@ -68,7 +68,8 @@ def downloaded_images(adapter, state) -> list[Image.Image]:
 def change_background_request(image_host, key="cb-1", **params) -> SubmitRequest:
     inputs = [InputImage("product", image_host.put("product.png", cut_out()), options=params.pop("placement"))]
     if "bg_id" not in params:
-        inputs.append(InputImage("background", image_host.put("scene.png", png((640, 480), (240, 230, 200)))))
+        canvas = (params.get("width", 1024), params.get("height", 1024))  # the document: the canvas's size
+        inputs.append(InputImage("background", image_host.put("scene.png", png(canvas, (240, 230, 200)))))
     return SubmitRequest(Operation.CHANGE_BACKGROUND, "", params, tuple(inputs), key)
 
 
