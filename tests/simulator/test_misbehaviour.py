@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 
+from studio.simulator import imagewash
 from studio.simulator.core import Fault
 from tests.simulator.raw_calls import CHARGE, VENDORS, created, submit
 
@@ -135,3 +136,21 @@ def test_faults_with_impossible_fields_are_refused(vendors, fault):
     sim, _image = vendors
     refused = httpx.post(sim.public_url + "/_simulator/faults", json=fault)
     assert refused.status_code == 400 and refused.json()["error"]
+
+
+@pytest.mark.parametrize("with_message", [True, False])
+def test_an_imagewash_failure_may_come_without_an_error_message(vendors, with_message):
+    sim, image = vendors
+    fault = {"kind": "fail_task", "vendor": "imagewash", "with_message": with_message}
+    httpx.post(sim.public_url + "/_simulator/faults", json=fault)
+    task_id = submit(sim, "imagewash", image).json()["data"]["taskId"]
+
+    answer = httpx.get(
+        sim.public_url + "/api/third-party/common/result",
+        params={"taskId": task_id},
+        headers={"X-API-Token": imagewash.DEMO_CREDENTIALS["api_token"]},
+    ).json()
+
+    assert (answer["code"], answer["message"], answer["data"]["status"]) == (200, "success", "failed")
+    assert ("errorMessage" in answer["data"]) is with_message
+    assert answer["data"]["resultImageUrls"] == []
