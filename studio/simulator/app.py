@@ -10,8 +10,10 @@ def vendor_simulator_module(kind: str):
     return importlib.import_module(f"studio.simulator.{kind}")
 
 
-def build_simulator(*, latency: float = 3.0, public_url: str = "http://127.0.0.1:8100") -> Simulator:
-    simulator = Simulator(latency=latency, public_url=public_url)
+def build_simulator(
+    *, latency: float = 3.0, public_url: str = "http://127.0.0.1:8100", seed: int | None = None
+) -> Simulator:
+    simulator = Simulator(latency=latency, public_url=public_url, seed=seed)
     for kind in KINDS:
         vendor_simulator_module(kind).register(simulator)
     return simulator

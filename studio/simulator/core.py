@@ -10,18 +10,51 @@ import email.parser
 import email.policy
 import itertools
 import json
+import random
 import re
 import secrets
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FAULTS = ("rate_limit", "server_error", "malformed_json", "slow", "fail_task", "partial_failure", "expired_results")
+FAULTS = (
+    "rate_limit",
+    "server_error",
+    "malformed_json",
+    "slow",
+    "fail_task",
+    "partial_failure",
+    "expired_results",
+    "cut_answer",
+    "slow_answer",
+    "gateway_error",
+    "error_200",
+)
+# The faults that decide what a request is answered; one request takes at most one of them.
+ANSWER_FAULTS = (
+    "rate_limit",
+    "server_error",
+    "error_200",
+    "gateway_error",
+    "malformed_json",
+    "cut_answer",
+    "slow_answer",
+)
+# Answer faults that let the vendor handle the request (create and charge a task) before spoiling the answer.
+AFTER_HANDLING = ("malformed_json", "cut_answer", "slow_answer")
+STATUSES = {  # the statuses each kind may take; the first is its default
+    "server_error": (500, 501, 502, 503, 504),
+    "gateway_error": (502, 504),
+    "error_200": (500, 429),
+}
+CUT_MODES = ("reset", "truncated")
 
 
 class BadRequest(Exception):
@@ -80,6 +113,8 @@ class Response:
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
+    hold: float = 0.0  # seconds to wait before sending (the "slow_answer" fault)
+    cut: bool = False  # send the headers and half the body, then close the connection ("cut_answer" reset)
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
@@ -88,6 +123,14 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 def text_response(payload: str, status: int = 200) -> Response:
     return Response(status, payload.encode(), "text/plain; charset=utf-8")
+
+
+def gateway_page(status: int) -> Response:
+    """The HTML error page an nginx gateway in front of a vendor sends (502 Bad Gateway, 504 Gateway Time-out)."""
+    title = f"{status} {'Gateway Time-out' if status == 504 else HTTPStatus(status).phrase}"
+    page = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+    page += "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    return Response(status, page.encode(), "text/html")
 
 
 @dataclass
@@ -103,9 +146,45 @@ class Fault:
     kind: str
     vendor: str = "*"
     endpoint: str = ""  # a substring of the path; empty matches every path
-    times: int = 1
-    seconds: float = 0.0  # for "slow"
-    status: int = 500  # for "server_error"
+    times: int = 1  # used up by count when `rate` is 0
+    rate: float = 0.0  # > 0: fires on each matching request with this probability and is never used up
+    seconds: float = 0.0  # "slow" (before handling) and "slow_answer" (after handling)
+    status: int | None = None  # server_error 500 (or 5xx), gateway_error 502|504, error_200 500|429
+    mode: str = "reset"  # cut_answer: "reset" (connection closed mid-body) or "truncated" (half the JSON)
+    processed: bool = True  # gateway_error: whether the vendor handled the request behind the gateway
+    with_message: bool = True  # fail_task: whether the failed task's answer says why (imagewash)
+
+    def __post_init__(self):
+        if self.kind not in FAULTS:
+            raise ValueError(f"unknown fault {self.kind!r}; known: {', '.join(FAULTS)}")
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        if self.mode not in CUT_MODES:
+            raise ValueError(f"mode must be one of {', '.join(CUT_MODES)}")
+        allowed = STATUSES.get(self.kind)
+        if allowed:
+            self.status = allowed[0] if self.status is None else self.status
+            if self.status not in allowed:
+                raise ValueError(f"{self.kind} takes status {', '.join(map(str, allowed))}")
+        elif self.status is not None:
+            raise ValueError(f"{self.kind} takes no status")
+
+    @property
+    def reaches_vendor(self) -> bool:
+        """Whether the vendor handles the request (creating and charging a task) before the fault shows."""
+        return self.kind in AFTER_HANDLING or (self.kind == "gateway_error" and self.processed)
+
+
+@dataclass
+class LedgerEntry:
+    """A billable task a vendor created, in the vendor's own unit of charge."""
+
+    vendor: str
+    task_id: str
+    key: str | None  # the client's idempotency key, where the vendor has one
+    charged: float
+    refunded: float = 0
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
 
 
 @dataclass
@@ -118,6 +197,7 @@ class SimTask:
     latency: float
     make_results: Callable[[], list[Any]]
     outcome: str = "succeed"  # succeed | fail | partial
+    fail_quietly: bool = False  # a failure whose answer gives no reason ("fail_task" with_message false)
     canceled: bool = False
     data: dict[str, Any] = field(default_factory=dict)  # whatever the vendor module keeps
     _results: list[Any] | None = None
@@ -148,8 +228,10 @@ class StoredFile:
 
 
 class Simulator:
-    def __init__(self, *, latency: float = 3.0, public_url: str = "http://127.0.0.1:8100"):
+    def __init__(self, *, latency: float = 3.0, public_url: str = "http://127.0.0.1:8100", seed: int | None = None):
         self.latency = latency
+        self.seed = seed
+        self.random = random.Random(seed)  # draws every rate fault, so a seed replays the same misbehaviour
         self.public_url = public_url.rstrip("/")
         self.lock = threading.RLock()
         self.routes: list[Route] = []
@@ -157,7 +239,10 @@ class Simulator:
         self.files: dict[str, StoredFile] = {}
         self.faults: list[Fault] = []
         self.calls: Counter[str] = Counter()
+        self.ledger: dict[str, LedgerEntry] = {}  # task id → what the vendor created and charged
         self.rate_limit_bodies: dict[str, Callable[[], Response]] = {}  # each vendor's own 429 answer
+        # Each vendor's error body for an "error_200" fault, by the fault's status (500 or 429); sent with HTTP 200.
+        self.error_200_bodies: dict[str, Callable[[int], Any]] = {}
         self.state: dict[str, dict[str, Any]] = {}  # per vendor: accepted credentials, balances…
         self.verbose = False
         self._ids = itertools.count(1)
@@ -179,18 +264,57 @@ class Simulator:
     def new_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._ids):06d}{secrets.token_hex(4)}"
 
-    def add_task(self, vendor: str, make_results: Callable[[], list[Any]], *, prefix: str = "task_", **data) -> SimTask:
+    def add_task(
+        self,
+        vendor: str,
+        make_results: Callable[[], list[Any]],
+        *,
+        prefix: str = "task_",
+        charge: float = 0,
+        idempotency_key: str | None = None,
+        **data,
+    ) -> SimTask:
+        """A billable task the vendor created, entered in the ledger with its charge in the vendor's unit."""
         with self.lock:
-            outcome = "succeed"
-            if self._take_fault(vendor, "", "fail_task"):
-                outcome = "fail"
+            outcome, quiet = "succeed", False
+            failure = self._take_fault(vendor, "", "fail_task")
+            if failure:
+                outcome, quiet = "fail", not failure.with_message
             elif self._take_fault(vendor, "", "partial_failure"):
                 outcome = "partial"
             task = SimTask(
-                self.new_id(prefix), vendor, time.monotonic(), self.latency, make_results, outcome, data=data
+                self.new_id(prefix), vendor, time.monotonic(), self.latency, make_results, outcome, quiet, data=data
             )
             self.tasks[task.id] = task
+            self.ledger[task.id] = LedgerEntry(vendor, task.id, idempotency_key, charge)
             return task
+
+    def record_refund(self, task_id: str, amount: float) -> None:
+        with self.lock:
+            entry = self.ledger.get(task_id)
+            if entry is not None and amount:
+                entry.refunded += amount
+
+    def ledger_summary(self) -> dict[str, dict[str, Any]]:
+        """Per vendor: how many billable tasks it created, what it charged and refunded, and each task."""
+        with self.lock:
+            vendors = sorted({route.vendor for route in self.routes} - {"_control"})
+            summary = {vendor: {"created": 0, "charged": 0, "refunded": 0, "tasks": []} for vendor in vendors}
+            for entry in self.ledger.values():
+                books = summary.setdefault(entry.vendor, {"created": 0, "charged": 0, "refunded": 0, "tasks": []})
+                books["created"] += 1
+                books["charged"] += entry.charged
+                books["refunded"] += entry.refunded
+                books["tasks"].append(
+                    {
+                        "id": entry.task_id,
+                        "key": entry.key,
+                        "charged": entry.charged,
+                        "refunded": entry.refunded,
+                        "created_at": entry.created_at,
+                    }
+                )
+            return summary
 
     def store_file(self, content: bytes, content_type: str, *, ttl: float | None = None, suffix: str = "") -> str:
         """Keeps a result file and returns the URL the vendor would hand out for it."""
@@ -203,27 +327,40 @@ class Simulator:
     # Faults and counting -----------------------------------------------------------------------
 
     def add_fault(self, fault: Fault) -> None:
-        if fault.kind not in FAULTS:
-            raise ValueError(f"unknown fault {fault.kind!r}; known: {', '.join(FAULTS)}")
         with self.lock:
             self.faults.append(fault)
 
-    def _take_fault(self, vendor: str, path: str, kind: str) -> Fault | None:
+    def reseed(self, seed: int | None) -> None:
         with self.lock:
-            for fault in self.faults:
-                if fault.kind == kind and fault.vendor in ("*", vendor) and fault.endpoint in path:
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.faults.remove(fault)
+            self.seed = seed
+            self.random = random.Random(seed)
+
+    def _take_fault(self, vendor: str, path: str, *kinds: str) -> Fault | None:
+        """The first fault of these kinds that fires on this request, in the order the faults were added."""
+        with self.lock:
+            for fault in list(self.faults):
+                matches = fault.kind in kinds and fault.vendor in ("*", vendor) and fault.endpoint in path
+                if matches and self._fires(fault):
                     return fault
         return None
 
+    def _fires(self, fault: Fault) -> bool:
+        if fault.rate > 0:
+            return self.random.random() < fault.rate
+        fault.times -= 1
+        if fault.times <= 0:
+            self.faults.remove(fault)
+        return True
+
     def reset(self) -> None:
+        """Forgets tasks, files, faults, calls and the ledger, and restarts the random draws from the seed."""
         with self.lock:
             self.tasks.clear()
             self.files.clear()
             self.faults.clear()
             self.calls.clear()
+            self.ledger.clear()
+            self.random = random.Random(self.seed)
 
     # Dispatch ----------------------------------------------------------------------------------
 
@@ -244,19 +381,35 @@ class Simulator:
         slow = self._take_fault(route.vendor, request.path, "slow")
         if slow:
             time.sleep(slow.seconds)
-        if self._take_fault(route.vendor, request.path, "rate_limit"):
-            return self._rate_limited(route.vendor)
-        server_error = self._take_fault(route.vendor, request.path, "server_error")
-        if server_error:
-            return text_response("Internal Server Error", server_error.status)
+        fault = self._take_fault(route.vendor, request.path, *ANSWER_FAULTS)
+        if fault and not fault.reaches_vendor:
+            return self._refusal(fault, route.vendor)
         response = route.handler(request, **kwargs)
-        if self._take_fault(route.vendor, request.path, "malformed_json"):
-            return Response(200, b'{"code": 200, "data": {', "application/json")
-        return response
+        return self._spoiled(fault, response) if fault else response
 
-    def _rate_limited(self, vendor: str) -> Response:
-        maker = self.rate_limit_bodies.get(vendor)
-        return maker() if maker else json_response({"message": "Too Many Requests"}, 429)
+    def _refusal(self, fault: Fault, vendor: str) -> Response:
+        """The answer to a request the vendor never handled."""
+        if fault.kind == "rate_limit":
+            maker = self.rate_limit_bodies.get(vendor)
+            return maker() if maker else json_response({"message": "Too Many Requests"}, 429)
+        if fault.kind == "error_200":
+            maker = self.error_200_bodies.get(vendor)
+            return json_response(maker(fault.status) if maker else {"code": fault.status, "message": "error"})
+        if fault.kind == "gateway_error":
+            return gateway_page(fault.status)
+        return text_response(HTTPStatus(fault.status).phrase, fault.status)
+
+    def _spoiled(self, fault: Fault, response: Response) -> Response:
+        """The vendor's answer after it handled the request, spoiled on its way back."""
+        if fault.kind == "malformed_json":
+            return Response(200, b'{"code": 200, "data": {', "application/json")
+        if fault.kind == "gateway_error":
+            return gateway_page(fault.status)
+        if fault.kind == "slow_answer":
+            return replace(response, hold=fault.seconds)
+        if fault.mode == "truncated":
+            return replace(response, body=response.body[: len(response.body) // 2])
+        return replace(response, cut=True)
 
     def _register_control_routes(self) -> None:
         @self.route("_control", "GET", r"/_files/(?P<token>[\w\-.]+)")
@@ -281,7 +434,13 @@ class Simulator:
             settings = request.json()
             if "latency" in settings:
                 self.latency = float(settings["latency"])
-            return json_response({"latency": self.latency})
+            if "seed" in settings:
+                self.reseed(settings["seed"])
+            return json_response({"latency": self.latency, "seed": self.seed})
+
+        @self.route("_control", "GET", r"/_simulator/ledger")
+        def ledger(request):
+            return json_response(self.ledger_summary())
 
         @self.route("_control", "POST", r"/_simulator/reset")
         def reset(request):
@@ -313,12 +472,24 @@ class _Handler(BaseHTTPRequestHandler):
             response = self.simulator.handle(request)
         except BadRequest as error:
             response = json_response({"error": str(error)}, 400)
+        try:
+            self._send(response)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting (a "slow_answer")
+            self.close_connection = True
+
+    def _send(self, response: Response) -> None:
+        if response.hold:
+            time.sleep(response.hold)
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if response.cut:  # the full length announced, half of it sent: the client sees the connection drop
+            self.wfile.write(response.body[: len(response.body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(response.body)
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve

@@ -9,7 +9,8 @@ Where the document is silent: a request that is not multipart, a missing field o
 is refused as "参数错误:…" (modelled on the documented expand message; not multipart also answers HTTP 400);
 an unreadable image as "任务提交失败:无法读取图像文件"; running tasks report "Pending" then "Processing"; a
 failed task reports "Failed" with an err_msg; package runs (`remaining_count`) are used before money
-(`remaining_money`, 元); a 429 answers `{"err_code": 1, "err_msg": "请求过于频繁,请稍后再试"}`.
+(`remaining_money`, 元); a 429 answers `{"err_code": 1, "err_msg": "请求过于频繁,请稍后再试"}`. The ledger
+counts one run of `remaining_count` per task (paid from money or not); nothing is refunded.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ KIND = "hdredraw"
 DEMO_CREDENTIALS = {"user_key": "demo-hdredraw-key"}
 STATUS_CACHE_SECONDS = 3.0
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+ERROR_MESSAGES = {  # the "error_200" fault, in the document's "任务提交失败:{err_msg}" form
+    500: "任务提交失败:服务器内部错误",
+    429: "任务提交失败:服务器繁忙,队列已满,请稍后重试",
+}
 GENERATED_PROMPT = "high quality, detailed, sharp, professional photography, beautiful lighting"
 
 Output = tuple[str, str]  # (response field, value): "image" outputs go to images_url(s), others as named
@@ -242,6 +247,7 @@ def register(sim: Simulator) -> None:
         "status_cache_seconds": STATUS_CACHE_SECONDS,  # tests may shorten it
     }
     sim.rate_limit_bodies[KIND] = lambda: _error("请求过于频繁,请稍后再试", 429)
+    sim.error_200_bodies[KIND] = lambda status: {"err_code": 1, "err_msg": ERROR_MESSAGES[status]}
     for endpoint in ENDPOINTS:
         sim.route(KIND, "POST", endpoint.path)(partial(_submit, sim, endpoint))
     sim.route(KIND, "POST", "/api/check_task_status")(partial(_check_status, sim))
@@ -278,7 +284,9 @@ def _submit(sim: Simulator, endpoint: Endpoint, request: Request) -> Response:
         _charge(sim, endpoint)
     except Refused as refusal:
         return refusal.response()
-    task = sim.add_task(KIND, partial(endpoint.make, sim, product, params), prefix="hd_", multi=endpoint.multi_image)
+    task = sim.add_task(
+        KIND, partial(endpoint.make, sim, product, params), prefix="hd_", charge=1, multi=endpoint.multi_image
+    )
     account = sim.state[KIND]
     return json_response(
         {

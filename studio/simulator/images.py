@@ -19,8 +19,11 @@ class InputError(Exception):
     """An input URL that could not be fetched or is not an image; vendor modules map it to their error."""
 
 
-def fetch_image(url: str, *, timeout: float = 10.0) -> Image.Image:
-    """Fetches an input URL as the vendor would; refuses what does not answer or is not an image."""
+def fetch_image(url: str, *, timeout: float = 10.0, max_side: int | None = MAX_SIDE) -> Image.Image:
+    """Fetches an input URL as the vendor would; refuses what does not answer or is not an image.
+
+    Shrunk to `max_side` like every input; `max_side=None` keeps its size, for a vendor that checks it.
+    """
     if not url or not url.startswith(("http://", "https://")):
         raise InputError(f"not a URL: {url!r}")
     try:
@@ -29,17 +32,18 @@ def fetch_image(url: str, *, timeout: float = 10.0) -> Image.Image:
         raise InputError(f"cannot fetch {url}: {type(error).__name__}") from None
     if response.status_code != 200:
         raise InputError(f"fetching {url} answered HTTP {response.status_code}")
-    return open_image(response.content)
+    return open_image(response.content, max_side=max_side)
 
 
-def open_image(data: bytes) -> Image.Image:
+def open_image(data: bytes, *, max_side: int | None = MAX_SIDE) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
     except Exception:  # Pillow raises many kinds for bad bytes; all mean "not an image"
         raise InputError("the input is not an image") from None
     image = ImageOps.exif_transpose(image)
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if max_side is not None:
+        image.thumbnail((max_side, max_side))
     return image.convert("RGBA") if image.mode in ("RGBA", "LA", "P") else image.convert("RGB")
 
 

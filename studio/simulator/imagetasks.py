@@ -8,9 +8,11 @@ fraction of submits, `state["instant_fraction"]`, are already `succeeded`), the 
 
 Where the document is silent the simulator answers like a new-api style gateway: errors on submit are
 `{"error": {"message", "type", "code"}}` with an HTTP status, errors on query are `{"code", "message", "data": null}`;
-an empty balance is HTTP 403 `insufficient_user_quota`. NanoBanana models take only `n=1` (the stricter of the
-document's two readings). A "partial" task of gpt-image-2 with n > 1 succeeds with fewer images than asked
-(the document bills "实际上游返回的结果数量"); a failed task refunds its quota.
+an empty balance is HTTP 403 `insufficient_user_quota`; the "error_200" fault answers
+`{"code": "internal_error" | "rate_limit_exceeded", "message", "data": null}` with HTTP 200. NanoBanana models
+take only `n=1` (the stricter of the document's two readings). A "partial" task of gpt-image-2 with n > 1
+succeeds with fewer images than asked (the document bills "实际上游返回的结果数量"); a failed task refunds its
+quota. The ledger charges `n` per task (one per image requested).
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ _SIZE_LIST = """1024x768 768x1024 1344x1024 1024x1344 1280x1024 1024x1280 1360x7
     3840x1648 1648x3840 3840x2160 2160x3840"""
 GPT_SIZES = frozenset(_SIZE_LIST.split())  # §5.5, copied from the document independently of the adapter
 TASK_TYPES = ("text2image", "image2image")
+ERRORS_IN_BODY = {  # a new-api style gateway's errors sent with HTTP 200 (the "error_200" fault)
+    500: {"code": "internal_error", "message": "上游服务内部错误，请稍后再试"},
+    429: {"code": "rate_limit_exceeded", "message": "当前分组上游负载已饱和，请稍后再试"},
+}
 
 
 class Refused(Exception):
@@ -58,6 +64,7 @@ def register(sim: Simulator) -> None:
     state = sim.state.setdefault(VENDOR, {})
     state.update(credentials=dict(DEMO_CREDENTIALS), balance=10_000, instant_fraction=0.2)
     sim.rate_limit_bodies[VENDOR] = lambda: _error(429, "rate_limit_exceeded", "当前分组上游负载已饱和，请稍后再试")
+    sim.error_200_bodies[VENDOR] = lambda status: {**ERRORS_IN_BODY[status], "data": None}
 
     @sim.route(VENDOR, "POST", r"/v1/images/tasks")
     def submit(request: Request) -> Response:
@@ -68,7 +75,7 @@ def register(sim: Simulator) -> None:
             _charge(sim, state, task_request["n"])
         except Refused as refused:
             return _error(refused.status, refused.code, refused.message)
-        task = sim.add_task(VENDOR, lambda: _make_results(sim, task_request), **task_request)
+        task = sim.add_task(VENDOR, lambda: _make_results(sim, task_request), charge=task_request["n"], **task_request)
         instant = sim.latency == 0 and random.random() < state["instant_fraction"]
         return json_response(_task_object(sim, state, task) if instant else _queued(task))
 
@@ -311,6 +318,7 @@ def _refund(sim: Simulator, state: dict[str, Any], task: SimTask) -> None:
         if not task.data.get("refunded"):
             task.data["refunded"] = True
             state["balance"] += task.data["n"]
+            sim.record_refund(task.id, task.data["n"])
 
 
 def _error(status: int, code: str, message: str) -> Response:

@@ -10,7 +10,10 @@ Choices where the document is silent: every answer, errors included, is the enve
 timestamp}` with the HTTP status equal to `code` (401 bad token, 400 bad field, 402 "余额不足", 404 unknown
 task, 429 queue full). An input that cannot be downloaded refuses the whole submit (400 "图片下载失败").
 The "partial_failure" fault fails every second child (the only child, when there is one, which makes the task
-`failed`); coins of failed children are refunded when the task ends.
+`failed`); coins of failed children are refunded when the task ends (seen at the next result query).
+The result answer's message is "success" whatever the task's status, as the real vendor's is; a failed task
+carries `errorMessage` unless the "fail_task" fault says `with_message: false` (the real vendor often gives
+none). The "error_200" fault answers the envelope with HTTP 200 and code 500 or 429 in the body.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ MAX_PRODUCTS = 100
 MAX_SUBTASKS = 100
 UNIT_COINS = {"nanoBanana2": {"1k": 4, "2k": 4, "4k": 8}, "nanoBananaPro": {"1k": 8, "2k": 8, "4k": 16}}
 LONG_SIDE = {"1k": 512, "2k": 768, "4k": 1024}  # small stand-ins, but each resolution visibly bigger
+ERROR_MESSAGES = {500: "服务器内部错误,请稍后重试", 429: "提交队列已满,请稍后重试"}  # "error_200" bodies
 STATUS_BY_PHASE = {
     "queued": "pending",
     "running": "processing",
@@ -82,6 +86,7 @@ class Order:
 def register(sim: Simulator) -> None:
     sim.state[VENDOR] = {**DEMO_CREDENTIALS, "coins": STARTING_COINS}
     sim.rate_limit_bodies[VENDOR] = lambda: envelope(429, "提交队列已满,请稍后重试")
+    sim.error_200_bodies[VENDOR] = lambda code: envelope_body(code, ERROR_MESSAGES[code])
 
     @sim.route(VENDOR, "POST", r"/api/third-party/imageWash/generate")
     def generate(request):
@@ -94,7 +99,13 @@ def register(sim: Simulator) -> None:
             return envelope(400, "请求体必须是 JSON (Content-Type: application/json)")
         except Refused as refused:
             return envelope(refused.code, refused.message)
-        task = sim.add_task(VENDOR, lambda: wash_all(sim, order, *inputs), order=order, record_id=record_id())
+        task = sim.add_task(
+            VENDOR,
+            lambda: wash_all(sim, order, *inputs),
+            charge=order.unit_coins * len(order.children),
+            order=order,
+            record_id=record_id(),
+        )
         return envelope(200, "批量洗图任务已提交", submitted(task, order))
 
     @sim.route(VENDOR, "GET", r"/api/third-party/common/result")
@@ -104,12 +115,16 @@ def register(sim: Simulator) -> None:
             task = find_task(sim, request.query_value("taskId"))
         except Refused as refused:
             return envelope(refused.code, refused.message)
-        return envelope(200, "查询成功", task_answer(sim, task))
+        return envelope(200, "success", task_answer(sim, task))
 
 
 def envelope(code: int, message: str, data: Any = None):
+    return json_response(envelope_body(code, message, data), code)
+
+
+def envelope_body(code: int, message: str, data: Any = None) -> dict:
     timestamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return json_response({"code": code, "message": message, "data": data, "timestamp": timestamp}, code)
+    return {"code": code, "message": message, "data": data, "timestamp": timestamp}
 
 
 def check_token(sim: Simulator, request) -> None:
@@ -234,7 +249,7 @@ def task_answer(sim: Simulator, task: SimTask) -> dict:
         "resultImageUrls": urls,
         "recordId": task.data["record_id"],
     }
-    if phase == "fail":
+    if phase == "fail" and not task.fail_quietly:  # real imagewash often fails with no reason at all
         answer["errorMessage"] = "洗图失败:模型生成异常,已退还金币"
     return answer
 
@@ -249,7 +264,9 @@ def refund(sim: Simulator, task: SimTask, failed: int) -> None:
         if task.data.get("settled"):
             return
         task.data["settled"] = True
-        sim.state[VENDOR]["coins"] += failed * task.data["order"].unit_coins
+        coins = failed * task.data["order"].unit_coins
+        sim.state[VENDOR]["coins"] += coins
+        sim.record_refund(task.id, coins)
 
 
 def wash_all(sim: Simulator, order: Order, products: list[Image.Image], references: list[Image.Image]) -> list[str]:

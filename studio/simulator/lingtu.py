@@ -13,11 +13,15 @@ Decisions where the document is silent (the adapter reads the same shapes):
 - Business errors (800000–800004) answer HTTP 200 with `{"code", "message"}`; malformed requests (not JSON,
   missing or mistyped fields, fields the document does not name, bad `num` or garment type) answer HTTP 400
   with code 400; an unknown job id answers HTTP 404 with code 404.
-- Width/height outside 400–1280 → 800004 宽高比错误; an empty or unfetchable image → 800002; an unknown
-  `faceId` or `bgId` → 800003 风格错误; a product placed outside the canvas → 400.
+- Width/height outside 400–1280, or a background or mask whose size is not the canvas's (the document asks
+  for the same size; a catalogue background named by `bgId` is exempt) → 800004 宽高比错误; an empty or
+  unfetchable image → 800002; an unknown `faceId` or `bgId` → 800003 风格错误; a product placed outside the
+  canvas → 400.
 - Every input URL is fetched at submit. Each submit uses `num` generations from
   `sim.state["lingtu"]["generations"]` (800000 when too few are left); a cancelled job gives them back.
-- The same `requestId` answers the same job id without fetching or charging again.
+- The same `requestId` answers the same job id without fetching or charging again (one ledger entry; each
+  job is charged `num` generations there, its own unit, and a cancel refunds them).
+- The "error_200" fault answers `{"code": 500|429, "message"}` with HTTP 200, like its business errors.
 - A task failing by fault ends `failed` with a message; a "partial" fault ends `succeed` with fewer URLs.
 """
 
@@ -88,6 +92,8 @@ def bad_request(message: str) -> LingtuError:
 
 
 IMAGE_ERROR = (800002, "图片不能为空或无法访问")
+SIZE_ERROR = (800004, "宽高比错误")
+ERROR_MESSAGES = {500: "系统异常，请稍后重试", 429: "任务队列已满，请稍后重试"}  # the "error_200" fault
 
 
 @dataclass
@@ -106,6 +112,7 @@ def register(sim: Simulator) -> None:
         "catalogue": None,  # made on first use (the files would not survive sim.reset())
     }
     sim.rate_limit_bodies[VENDOR] = lambda: LingtuError(429, "请求过于频繁，请稍后再试", 429).response()
+    sim.error_200_bodies[VENDOR] = lambda code: {"code": code, "message": ERROR_MESSAGES[code]}
 
     def endpoint(handler):
         def wrapped(request, **kwargs):
@@ -197,7 +204,14 @@ def _submit(sim: Simulator, request, read: Callable[[Simulator, dict[str, Any]],
         if state["generations"] < job.num:
             raise LingtuError(800000, "剩余生成次数不足")
         state["generations"] -= job.num
-        task = sim.add_task(VENDOR, lambda: _store(sim, job.make_images()), prefix="", num=job.num)
+        task = sim.add_task(
+            VENDOR,
+            lambda: _store(sim, job.make_images()),
+            prefix="",
+            charge=job.num,
+            idempotency_key=request_id,
+            num=job.num,
+        )
         state["jobs"][request_id] = task.id
     return json_response(task.id)
 
@@ -222,8 +236,12 @@ def _read_change_background(sim: Simulator, body: dict[str, Any]) -> Job:
     smart_colour = _optional_bool(body, "productSmartColor")
     strong_reference = _optional_bool(body, "referenceStrong")
     product = _fetch(goods.get("url"))
-    scene = _fetch(background.get("url"))
-    mask = _fetch(background["mask"]) if "mask" in background else None
+    scene = _fetch(background.get("url"), keep_size=True)
+    mask = _fetch(background["mask"], keep_size=True) if "mask" in background else None
+    # "图片大小需与结果图的宽高保持一致"; a catalogue background (bgId) is the vendor's own to scale.
+    sized = ([] if "bgId" in background else [scene]) + ([mask] if mask is not None else [])
+    if any(image.size != (width, height) for image in sized):
+        raise LingtuError(*SIZE_ERROR)
 
     def make_images() -> list[Image.Image]:
         canvas = _scene(scene, (width, height), mask, strong_reference)
@@ -326,6 +344,7 @@ def _cancel(sim: Simulator, job_id: str) -> dict[str, Any]:
             return {"success": False, "message": "只有等待执行的任务才能取消"}
         task.canceled = True
         sim.state[VENDOR]["generations"] += task.data.get("num", 1)
+        sim.record_refund(task.id, task.data.get("num", 1))
     return {"success": True, "message": None}
 
 
@@ -520,10 +539,10 @@ def _num(body: dict[str, Any]) -> int:
     return value
 
 
-def _fetch(url: Any) -> Image.Image:
+def _fetch(url: Any, *, keep_size: bool = False) -> Image.Image:
     if not isinstance(url, str) or not url:
         raise LingtuError(*IMAGE_ERROR)
     try:
-        return images.fetch_image(url)
+        return images.fetch_image(url, max_side=None if keep_size else images.MAX_SIDE)
     except images.InputError:
         raise LingtuError(*IMAGE_ERROR) from None

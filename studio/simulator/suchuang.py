@@ -13,6 +13,8 @@ Decisions where the document is silent (the adapter reads the same shapes):
 - At most 6 references; each is fetched at submit, and one that cannot be fetched or is not an image is refused
   with 400 before any points are charged.
 - An unknown (or another account's) taskNo answers 404 "任务不存在".
+- The "error_200" fault answers `{"code": 500|429, "message", "data": null}` with HTTP 200 whatever
+  `errors_in_body` says. A task created under any fault is in the task list like every other.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ MODELS = {
 }
 STATUSES = ("created", "queued", "processing", "completed", "failed")
 FAILURE_MESSAGE = "生成失败:内容未通过安全审核,积分已退还"
+ERROR_MESSAGES = {500: "服务器错误", 429: "请求过于频繁,请稍后再试"}  # the document's table says 500 服务器错误
 RESULT_LONG_SIDE = 768
 
 
@@ -66,6 +69,7 @@ def register(sim: Simulator) -> None:
         "task_numbers": {},  # taskNo → simulator task id
     }
     sim.rate_limit_bodies[VENDOR] = lambda: _error_response(sim, 429, "请求过于频繁,请稍后再试")
+    sim.error_200_bodies[VENDOR] = lambda code: {"code": code, "message": ERROR_MESSAGES[code], "data": None}
 
     def endpoint(handler):
         """Checks the token first and turns SuchuangError into the platform's error answer."""
@@ -96,6 +100,7 @@ def register(sim: Simulator) -> None:
                 VENDOR,
                 lambda: _make_result(sim, prompt, ratio, references),
                 prefix="sc_",
+                charge=points,
                 task_no=task_no,
                 model_name=model_name,
                 task_type=task_type,
@@ -254,6 +259,7 @@ def _status(sim: Simulator, task: SimTask) -> str:
             if not task.data.get("refunded"):
                 task.data["refunded"] = True
                 sim.state[VENDOR]["points"] += task.data["points"]
+                sim.record_refund(task.id, task.data["points"])
         return "failed"
     # One image per task: a "partial" outcome has nothing to be partial about, so it completes.
     return {"queued": "queued", "running": "processing"}.get(phase, "completed")

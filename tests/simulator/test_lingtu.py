@@ -68,7 +68,8 @@ def downloaded_images(adapter, state) -> list[Image.Image]:
 def change_background_request(image_host, key="cb-1", **params) -> SubmitRequest:
     inputs = [InputImage("product", image_host.put("product.png", cut_out()), options=params.pop("placement"))]
     if "bg_id" not in params:
-        inputs.append(InputImage("background", image_host.put("scene.png", png((640, 480), (240, 230, 200)))))
+        canvas = (params.get("width", 1024), params.get("height", 1024))  # the document: the canvas's size
+        inputs.append(InputImage("background", image_host.put("scene.png", png(canvas, (240, 230, 200)))))
     return SubmitRequest(Operation.CHANGE_BACKGROUND, "", params, tuple(inputs), key)
 
 
@@ -84,10 +85,13 @@ def raw():
         yield client
 
 
-def signed_post(raw, url, body: bytes, *, content_type="application/json", secret=None):
+def signed_headers(body: bytes, *, content_type="application/json", secret=None) -> dict[str, str]:
     signature = hmac.new((secret or CREDENTIALS["secret"]).encode(), body, hashlib.sha256).hexdigest()
-    headers = {"X-App-Key": CREDENTIALS["app_key"], "X-Signature": signature, "Content-Type": content_type}
-    return raw.post(url, content=body, headers=headers)
+    return {"X-App-Key": CREDENTIALS["app_key"], "X-Signature": signature, "Content-Type": content_type}
+
+
+def signed_post(raw, url, body: bytes, *, content_type="application/json", secret=None):
+    return raw.post(url, content=body, headers=signed_headers(body, content_type=content_type, secret=secret))
 
 
 def raw_json(raw, url, payload):
@@ -410,6 +414,34 @@ def test_the_simulator_checks_the_change_background_fields(raw, lingtu, image_ho
     response = raw_json(raw, base_url + "/aigc/synthesis/change-background", payload)
     assert response.json()["code"] == code
     assert words in response.json()["message"]
+
+
+def test_the_simulator_refuses_a_background_or_mask_not_of_the_canvas_size(raw, lingtu, image_host):
+    base_url, sim = lingtu
+    url = base_url + "/aigc/synthesis/change-background"
+    canvas_sized = image_host.put("b.png", png((800, 600), (200, 200, 200)))
+    small = image_host.put("small.png", png((640, 480), (200, 200, 200)))
+    large = image_host.put("large.png", png((1280, 960), (200, 200, 200)))  # not shrunk before the check
+
+    for background in ({"url": small}, {"url": large}, {"url": canvas_sized, "mask": small}):
+        answer = raw_json(raw, url, valid_change_background(image_host, background=background))
+        assert (answer.status_code, answer.json()) == (200, {"code": 800004, "message": "宽高比错误"}), background
+    assert sim.ledger_summary()["lingtu"]["created"] == 0
+
+    mask = image_host.put("mask.png", png((800, 600), (0, 0, 0)))
+    accepted = raw_json(raw, url, valid_change_background(image_host, background={"url": canvas_sized, "mask": mask}))
+    assert isinstance(accepted.json(), str)
+
+
+def test_a_catalogue_background_need_not_have_the_canvas_size(raw, lingtu, image_host):
+    base_url, _ = lingtu
+    catalogue = raw.get(base_url + "/aigc/synthesis/change-background/bgs", headers=signed_headers(b""))
+    bg = catalogue.json()["bgs"][0]  # 1024×1024, on an 800×600 canvas
+    background = {"bgId": bg["id"], "url": bg["image"]}
+    answer = raw_json(
+        raw, base_url + "/aigc/synthesis/change-background", valid_change_background(image_host, background=background)
+    )
+    assert isinstance(answer.json(), str)
 
 
 def test_the_simulator_rejects_a_product_placed_outside_the_canvas(raw, lingtu, image_host):
