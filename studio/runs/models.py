@@ -77,6 +77,7 @@ class TaskState(models.TextChoices):
 TERMINAL_TASK_STATES = (
     TaskState.SUCCEEDED, TaskState.PARTIAL, TaskState.FAILED, TaskState.CANCELED, TaskState.UNCERTAIN,
 )  # fmt: skip
+UNCERTAIN = "uncertain"  # Task.error_class of a task whose submit may or may not have made a vendor task
 ACTIVE_TASK_STATES = (TaskState.SUBMITTING, TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING)
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("runs/<int:run_id>/progress/", views.run_progress, name="progress"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="cancel"),
     path("runs/<int:run_id>/retry/", views.run_retry, name="retry"),
+    path("runs/<int:run_id>/resend-uncertain/", views.run_resend_uncertain, name="resend_uncertain"),
     path("outputs/<int:output_id>/<str:variant>/", views.output_file, name="output"),
     path(
         "vendor-catalogues/<int:account_id>/<str:kind>/<str:item_id>/",

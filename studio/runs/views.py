@@ -24,7 +24,7 @@ from studio.projects.access import get_project_for_user, require_active
 from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
-from studio.runs.models import Output, OutputKind, Run, TaskState
+from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, TaskState
 from studio.runs.services import (
     MonthlyLimitReached,
     OfferingUnavailable,
@@ -44,6 +44,10 @@ ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's
     ErrorClass.RATE_LIMITED: _lazy("The vendor stayed too busy: retry in a while."),
     ErrorClass.TRANSIENT: _lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
     ErrorClass.PERMANENT: _lazy("The vendor refused this job: check the image and settings, or try another vendor."),
+    UNCERTAIN: _lazy(
+        "An admin can look this job up in the vendor's records (Admin → Vendor check). Send it again only if "
+        "you accept that the vendor may charge twice."
+    ),
 }
 
 
@@ -288,7 +292,7 @@ def run_list(request, project_id: int):
         .select_related("offering__account", "created_by")
         .annotate(
             stored=Count("outputs", filter=Q(outputs__kind=OutputKind.IMAGE), distinct=True),
-            failed=Count("tasks", filter=Q(tasks__state=TaskState.FAILED), distinct=True),
+            failed=Count("tasks", filter=Q(tasks__state__in=[TaskState.FAILED, TaskState.UNCERTAIN]), distinct=True),
         )[:200]
     )
     return render(request, "runs/list.html", {"project": project, "membership": membership, "runs": runs})
@@ -318,6 +322,7 @@ def _progress(request, run: Run) -> dict:
     extras = list(run.outputs.exclude(kind=OutputKind.IMAGE))
     finished = [task for task in tasks if task.is_finished]
     failed = [task for task in tasks if task.state in (TaskState.FAILED, TaskState.CANCELED)]
+    uncertain = [task for task in tasks if task.state == TaskState.UNCERTAIN and task.retried_by_id is None]
     end = run.finished_at or timezone.now()
     return {
         "run": run,
@@ -325,8 +330,9 @@ def _progress(request, run: Run) -> dict:
         "tasks": tasks,
         "outputs": outputs,
         "extras": extras,
-        "done": len(finished) - len(failed),
+        "done": len(finished) - len(failed) - len(uncertain),
         "failed": len(failed),
+        "uncertain": len(uncertain),
         "total": len(tasks),
         "percent": round(100 * len(finished) / len(tasks)) if tasks else 100,
         "elapsed": int((end - run.created_at).total_seconds()),
@@ -359,6 +365,28 @@ def run_retry(request, run_id: int):
             retried,
         )
         messages.success(request, message % {"n": retried, "points": points})
+    return redirect("runs:detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_resend_uncertain(request, run_id: int):
+    """A person's explicit choice to send again jobs the vendor may already have made (and charged)."""
+    run = _get_run_for_user(request, run_id, edit=True)
+    if request.POST.get("accept_double_charge") != "yes":
+        messages.error(request, _("Tick the box to confirm that the vendor may charge these jobs twice."))
+        return redirect("runs:detail", run_id=run.pk)
+    try:
+        sent, points = services.runs_retry_failed(run=run, user=request.user, states=(TaskState.UNCERTAIN,))
+    except (InsufficientPoints, MonthlyLimitReached) as refused:
+        messages.error(request, str(refused))
+    else:
+        message = ngettext(
+            "Sending %(n)d uncertain job again, charged %(points)s points again.",
+            "Sending %(n)d uncertain jobs again, charged %(points)s points again.",
+            sent,
+        )
+        messages.success(request, message % {"n": sent, "points": points})
     return redirect("runs:detail", run_id=run.pk)
 
 

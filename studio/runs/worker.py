@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from studio.points.services import points_refund
 from studio.runs.models import (
     ACTIVE_TASK_STATES,
     TERMINAL_TASK_STATES,
+    UNCERTAIN,
     OutputKind,
     Run,
     RunState,
@@ -61,7 +62,6 @@ logger = logging.getLogger(__name__)
 MAIN_INPUT_ROLES = ("product", "model", "reference")  # what an output is "made from", for review side by side
 DOWNLOAD_THREADS = 4
 UNEXPECTED_ERROR_PAUSE = 30
-UNCERTAIN = "uncertain"  # Task.error_class of a task whose submit may or may not have made a vendor task
 
 
 def task_step(task_id: int, claim_token: str = "") -> None:
@@ -125,6 +125,8 @@ def _accepted(task: Task, answer, *, adopted: bool = False) -> None:
     now = timezone.now()
     task.vendor_task_id = answer.vendor_task_id
     task.submitted_details = {**task.submitted_details, **_jsonable(answer.details), "cost": answer.cost}
+    if answer.balance is not None:  # hdredraw: with balance_before, whether this call used up a package run
+        task.submitted_details["balance_after"] = {k: v for k, v in asdict(answer.balance).items() if v is not None}
     if adopted:
         task.submitted_details["adopted"] = True
     task.raw_response = _jsonable(answer.raw)

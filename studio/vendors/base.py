@@ -156,6 +156,16 @@ class TaskState:
 
 
 @dataclass(frozen=True)
+class VendorTaskRecord:
+    """One task as the vendor's own records list it, for the vendor-side spend check."""
+
+    vendor_task_id: str
+    created_at: datetime
+    status: Status
+    cost: int | None  # what the vendor charged for it, in its own unit (0 once it refunded a failure)
+
+
+@dataclass(frozen=True)
 class InputImage:
     """One input of a request. URL vendors fetch `url` (signed, expiring); upload vendors read `open()`."""
 
@@ -289,6 +299,10 @@ class Adapter(ABC):
         Returns None when the vendor lists no such task (yet); raises VendorError when it cannot be asked.
         """
         raise NotSupported(f"{self.kind} cannot find a lost task")
+
+    def list_tasks(self, *, since: datetime) -> list[VendorTaskRecord]:
+        """Every task the vendor made on our account since then, where it keeps a list (suchuang)."""
+        raise NotSupported(f"{self.kind} does not list its tasks")
 
     def balance(self) -> Balance | None:
         """The vendor-side balance, where the vendor has an endpoint for it."""

@@ -53,6 +53,7 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
+    VendorTaskRecord,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.http import VendorResponse
@@ -65,8 +66,8 @@ MAX_REFERENCES = 6
 # Finding a task whose submit answer was lost: how far around our send, and how much of the list to read.
 PLATFORM_TIME_ZONE = "Asia/Shanghai"  # createTime carries no zone; the account option "time_zone" overrides it
 LOST_TASK_WINDOW = timedelta(minutes=3)
-LOST_TASK_PAGES = 5
-LOST_TASK_PAGE_SIZE = 50
+TASK_LIST_PAGE_SIZE = 50
+TASK_LIST_MAX_PAGES = 200  # 10,000 tasks: the vendor check reads a day or a week of them
 TASK_TYPES = {Operation.TEXT_TO_IMAGE: "text_to_image", Operation.IMAGE_TO_IMAGE: "image_to_image"}
 
 
@@ -191,21 +192,35 @@ class SuchuangAdapter(Adapter):
         (`promptSnippet`) and the reference URLs we sent (our signed URLs are unique), and was created
         within LOST_TASK_WINDOW of our send; of several, the one created closest to it.
         """
-        task_type = TASK_TYPES.get(request.operation)
+        candidates = [
+            (abs(created - sent_at), task)
+            for created, task in self._tasks_since(sent_at - LOST_TASK_WINDOW, TASK_TYPES.get(request.operation))
+            if abs(created - sent_at) <= LOST_TASK_WINDOW
+            and task.vendor_task_id not in known_ids
+            and _same_request(task, request)
+        ]
+        return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+
+    def list_tasks(self, *, since: datetime) -> list[VendorTaskRecord]:
+        return [
+            VendorTaskRecord(task.vendor_task_id, created, task.status, task.cost)
+            for created, task in self._tasks_since(since)
+        ]
+
+    def _tasks_since(self, since: datetime, task_type: str | None = None):
+        """(created, task) from the task list, newest first, until a page reaches back past `since`."""
         zone = ZoneInfo(self.options.get("time_zone", PLATFORM_TIME_ZONE))
-        candidates = []
-        for page in range(1, LOST_TASK_PAGES + 1):
-            found = self.task_list(page=page, size=LOST_TASK_PAGE_SIZE, task_type=task_type)
+        for page in range(1, TASK_LIST_MAX_PAGES + 1):
+            found = self.task_list(page=page, size=TASK_LIST_PAGE_SIZE, task_type=task_type)
+            oldest = None
             for task in found.tasks:
                 created = _created_at(task.details.get("createTime"), zone)
-                if created is None or task.vendor_task_id in known_ids:
-                    continue
-                if abs(created - sent_at) <= LOST_TASK_WINDOW and _same_request(task, request):
-                    candidates.append((abs(created - sent_at), task))
-            oldest = _created_at(found.tasks[-1].details.get("createTime"), zone) if found.tasks else None
-            if oldest is None or oldest < sent_at - LOST_TASK_WINDOW or page * found.size >= found.total:
-                break
-        return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+                if created is not None:
+                    oldest = created if oldest is None else min(oldest, created)
+                    if created >= since:
+                        yield created, task
+            if oldest is None or oldest < since or page * found.size >= found.total:
+                return
 
     def task_list(
         self, page: int = 1, size: int = 10, task_type: str | None = None, status: str | None = None
