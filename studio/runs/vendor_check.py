@@ -118,8 +118,13 @@ def _vendor_cost(task: Task) -> int | None:
 
 
 def _charged_without_outputs(task: Task) -> bool:
-    """The vendor says it charged for a task that is over and gave Studio no file at all."""
-    return task.is_finished and task.images == 0 and (_vendor_cost(task) or 0) > 0
+    """The vendor charged for a task it reported done, and Studio has no file of it (expired links, bad files).
+
+    A task the vendor itself reported failed is left out: suchuang says so (its cost becomes 0), and imagewash
+    gives failed children's coins back (cost.refundedCoins), which its result answer does not repeat.
+    """
+    reported_failed = task.result.get("status") == "failed"
+    return task.is_finished and task.images == 0 and not reported_failed and (_vendor_cost(task) or 0) > 0
 
 
 def _unexplained_package_runs(tasks: list[Task]) -> int:

@@ -129,6 +129,8 @@ def _accepted(task: Task, answer, *, adopted: bool = False) -> None:
         task.submitted_details["balance_after"] = {k: v for k, v in asdict(answer.balance).items() if v is not None}
     if adopted:
         task.submitted_details["adopted"] = True
+    else:
+        _undo_wrong_adoption(task, answer.vendor_task_id)
     task.raw_response = _jsonable(answer.raw)
     task.submitted_at = now
     task.deadline_at = now + timedelta(seconds=task.account.task_deadline)
@@ -139,6 +141,16 @@ def _accepted(task: Task, answer, *, adopted: bool = False) -> None:
     task.attempts = 0
     task.next_action_at = now + timedelta(seconds=task.account.poll_interval)
     task.save()
+
+
+def _undo_wrong_adoption(task: Task, vendor_task_id: str) -> None:
+    """The vendor's own answer names a task another lost task took for its own (they looked alike, and
+    this one's answer was slow): that one looks again."""
+    taken = Task.objects.filter(
+        account=task.account, vendor_task_id=vendor_task_id, submitted_details__adopted=True,
+        state__in=[TaskState.RUNNING, TaskState.COLLECTING],
+    ).exclude(pk=task.pk)  # fmt: skip
+    taken.update(state=TaskState.RECOVERING, vendor_task_id="", next_action_at=timezone.now())
 
 
 def _recover_submitting(task: Task) -> None:
@@ -160,8 +172,11 @@ def _answer_lost(task: Task, error: VendorError) -> None:
     elif recovery == LostTaskRecovery.TASK_LIST:
         task.state = TaskState.RECOVERING
         task.attempts = 0
+        task.submitted_details = {**task.submitted_details, "lost_at": timezone.now().isoformat()}
         return _later(
-            task, seconds=task.account.poll_interval, fields=["state", "attempts", "error_class", "error_message"]
+            task,
+            seconds=task.account.poll_interval,
+            fields=["state", "attempts", "submitted_details", "error_class", "error_message"],
         )
     _stop_uncertain(task, error.message)
 
@@ -171,11 +186,11 @@ def _recover(task: Task) -> None:
     adapter = task.account.adapter()
     sent_at = task.sent_at or task.created_at
     window = timedelta(seconds=settings.LOST_TASK_SEARCH_SECONDS)
-    if _sibling_still_sending(task, sent_at, window):
-        return _later(task, seconds=task.account.poll_interval)  # its task would look like ours: wait for it
+    if _another_goes_first(task, sent_at, window):
+        return _later(task, seconds=task.account.poll_interval)
     try:
         found = adapter.find_lost_task(
-            _request(task), sent_at=sent_at, known_ids=_known_vendor_ids(task, sent_at, window)
+            _request(task), sent_at=sent_at, lost_at=_lost_at(task), known_ids=_known_vendor_ids(task, sent_at)
         )
     except VendorError as error:
         if error.error_class.is_retryable and timezone.now() < sent_at + window:
@@ -189,18 +204,28 @@ def _recover(task: Task) -> None:
     _stop_uncertain(task, _("The vendor's task list shows no task for it."))
 
 
-def _sibling_still_sending(task: Task, sent_at: datetime, window: timedelta) -> bool:
-    return (
-        Task.objects.filter(account=task.account, state=TaskState.SUBMITTING, sent_at__gte=sent_at - window)
-        .exclude(pk=task.pk)
-        .exists()
-    )
+def _another_goes_first(task: Task, sent_at: datetime, window: timedelta) -> bool:
+    """Lost tasks of one account are looked for one at a time, oldest first, and not while a task is still
+    being sent: a vendor list can show two tasks that look alike (suchuang shows 20 characters of a prompt),
+    and the oldest lost task takes the vendor task made closest to its own send."""
+    earlier_lost = Q(state=TaskState.RECOVERING, sent_at__lt=sent_at)
+    sending = Q(state=TaskState.SUBMITTING, sent_at__gte=sent_at - window)
+    return Task.objects.filter(earlier_lost | sending, account=task.account).exclude(pk=task.pk).exists()
 
 
-def _known_vendor_ids(task: Task, sent_at: datetime, window: timedelta) -> set[str]:
+KNOWN_IDS_WINDOW = timedelta(hours=1)
+
+
+def _lost_at(task: Task) -> datetime:
+    lost_at = task.submitted_details.get("lost_at")
+    return datetime.fromisoformat(lost_at) if lost_at else task.updated_at
+
+
+def _known_vendor_ids(task: Task, sent_at: datetime) -> set[str]:
     """The account's vendor tasks that are already ours, around the time this one was sent."""
+    around = (sent_at - KNOWN_IDS_WINDOW, sent_at + KNOWN_IDS_WINDOW)
     return set(
-        Task.objects.filter(account=task.account, sent_at__gte=sent_at - window, sent_at__lte=sent_at + window)
+        Task.objects.filter(account=task.account, sent_at__range=around)
         .exclude(vendor_task_id="")
         .values_list("vendor_task_id", flat=True)
     )

@@ -272,9 +272,13 @@ class Simulator:
         prefix: str = "task_",
         charge: float = 0,
         idempotency_key: str | None = None,
+        public_id: str | None = None,
         **data,
     ) -> SimTask:
-        """A billable task the vendor created, entered in the ledger with its charge in the vendor's unit."""
+        """A billable task the vendor created, entered in the ledger with its charge in the vendor's unit.
+
+        `public_id` is the id the vendor hands out when it is not the task's own (suchuang's taskNo).
+        """
         with self.lock:
             outcome, quiet = "succeed", False
             failure = self._take_fault(vendor, "", "fail_task")
@@ -286,7 +290,7 @@ class Simulator:
                 self.new_id(prefix), vendor, time.monotonic(), self.latency, make_results, outcome, quiet, data=data
             )
             self.tasks[task.id] = task
-            self.ledger[task.id] = LedgerEntry(vendor, task.id, idempotency_key, charge)
+            self.ledger[task.id] = LedgerEntry(vendor, public_id or task.id, idempotency_key, charge)
             return task
 
     def record_refund(self, task_id: str, amount: float) -> None:

@@ -101,6 +101,7 @@ def register(sim: Simulator) -> None:
                 lambda: _make_result(sim, prompt, ratio, references),
                 prefix="sc_",
                 charge=points,
+                public_id=task_no,
                 task_no=task_no,
                 model_name=model_name,
                 task_type=task_type,

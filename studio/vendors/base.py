@@ -293,9 +293,12 @@ class Adapter(ABC):
     def cancel(self, vendor_task_id: str) -> bool:
         raise NotSupported(f"{self.kind} cannot cancel a task")
 
-    def find_lost_task(self, request: SubmitRequest, *, sent_at: datetime, known_ids: set[str]) -> TaskState | None:
+    def find_lost_task(
+        self, request: SubmitRequest, *, sent_at: datetime, lost_at: datetime, known_ids: set[str]
+    ) -> TaskState | None:
         """The task a submit made although its answer was lost, for LostTaskRecovery.TASK_LIST vendors.
 
+        It was made between `sent_at` and `lost_at`; `known_ids` are vendor tasks that are already ours.
         Returns None when the vendor lists no such task (yet); raises VendorError when it cannot be asked.
         """
         raise NotSupported(f"{self.kind} cannot find a lost task")

@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 MAX_REFERENCES = 6
 # Finding a task whose submit answer was lost: how far around our send, and how much of the list to read.
 PLATFORM_TIME_ZONE = "Asia/Shanghai"  # createTime carries no zone; the account option "time_zone" overrides it
-LOST_TASK_WINDOW = timedelta(minutes=3)
+CLOCK_SKEW = timedelta(seconds=2)
 TASK_LIST_PAGE_SIZE = 50
 TASK_LIST_MAX_PAGES = 200  # 10,000 tasks: the vendor check reads a day or a week of them
 TASK_TYPES = {Operation.TEXT_TO_IMAGE: "text_to_image", Operation.IMAGE_TO_IMAGE: "image_to_image"}
@@ -185,21 +185,25 @@ class SuchuangAdapter(Adapter):
         data = self._call("GET", f"/user/ai/tasks/{vendor_task_id}")
         return self._task_state(data, raw=data)
 
-    def find_lost_task(self, request: SubmitRequest, *, sent_at: datetime, known_ids: set[str]) -> TaskState | None:
-        """The task a lost submit made, from the task list (newest first), else None.
+    def find_lost_task(
+        self, request: SubmitRequest, *, sent_at: datetime, lost_at: datetime, known_ids: set[str]
+    ) -> TaskState | None:
+        """The task a lost submit made, from the task list, else None.
 
         A record matches when it is not already ours, has the model, the start of the prompt
         (`promptSnippet`) and the reference URLs we sent (our signed URLs are unique), and was created
-        within LOST_TASK_WINDOW of our send; of several, the one created closest to it.
+        between our send and the moment we lost the answer (give or take CLOCK_SKEW: `createTime` is in
+        whole seconds). Of several (the same prompt start, sent together), the oldest: the worker looks
+        for lost tasks oldest first, so they pair up in the order the vendor made them.
         """
+        earliest, latest = sent_at - CLOCK_SKEW, lost_at + CLOCK_SKEW
+        listed = self._tasks_since(earliest, TASK_TYPES.get(request.operation))
         candidates = [
-            (abs(created - sent_at), task)
-            for created, task in self._tasks_since(sent_at - LOST_TASK_WINDOW, TASK_TYPES.get(request.operation))
-            if abs(created - sent_at) <= LOST_TASK_WINDOW
-            and task.vendor_task_id not in known_ids
-            and _same_request(task, request)
+            (created, -position, task)
+            for position, (created, task) in enumerate(listed)
+            if created <= latest and task.vendor_task_id not in known_ids and _same_request(task, request)
         ]
-        return min(candidates, key=lambda pair: pair[0])[1] if candidates else None
+        return min(candidates, key=lambda candidate: candidate[:2])[2] if candidates else None
 
     def list_tasks(self, *, since: datetime) -> list[VendorTaskRecord]:
         return [

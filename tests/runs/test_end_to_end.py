@@ -112,8 +112,11 @@ def test_killing_the_worker_mid_run_loses_nothing_and_repeats_no_vendor_call(
     run = wait_for(run, timeout=120, cluster=qcluster)
 
     assert run.is_finished and not run.tasks.exclude(finished_at__isnull=False).exists()
-    submitted_to_vendor = len([t for t in simulator.tasks.values() if t.vendor == "hdredraw"])
-    assert submitted_to_vendor <= 40  # nothing sent twice
+    # Exactly once at the vendor: every task it made is one Studio knows, or one of the few caught mid-call.
+    made_by_vendor = simulator.ledger_summary()["hdredraw"]["created"]
+    known = run.tasks.exclude(vendor_task_id="").count()
+    uncertain = run.tasks.filter(state=TaskState.UNCERTAIN).count()
+    assert known <= made_by_vendor <= known + uncertain <= 40
     for task in run.tasks.exclude(state=TaskState.SUCCEEDED):  # only tasks lost mid-call, refunded and shown
         assert task.state == TaskState.UNCERTAIN and "not sent again" in task.error_message
     call_command("reconcile_points")
