@@ -205,3 +205,158 @@ def _image(project, user, name: str, colour, role: str = "product", size=(320, 4
 
 def _offering(accounts: dict, kind: str, operation: str, model: str = "") -> Offering:
     return Offering.objects.get(account=accounts[kind], operation=operation, model=model)
+
+
+# The command: a throw-away database in a child process, the simulator and a web server in that process.
+
+CURVE_DEFAULT = (10, 100, 1000)
+
+
+def run_benchmark(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, keep: bool, log, write) -> bool:
+    """Migrates a throw-away SQLite database, then runs `inside()` in a child process on it; True if all is well."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from studio.core.benchmarks import manage, temporary_folder
+
+    with temporary_folder(keep, log) as folder:
+        env = {**os.environ, "STUDIO_VAR_DIR": str(folder), "DEBUG": "1", "LOG_LEVEL": "ERROR"}
+        for name in ("DATABASE_URL", "REDIS_URL"):
+            env.pop(name, None)  # SQLite in the folder, the ORM broker (no worker process is started)
+        log("Migrating a throw-away database …")
+        manage(env, "migrate", "--noinput")
+        command = [sys.executable, "manage.py", "benchmark", "faults", "--inside", "--seed", str(seed),
+                   "--tasks", str(tasks_per_vendor), "--curve", ",".join(map(str, curve))]  # fmt: skip
+        done = subprocess.run(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        write(done.stdout)
+        return done.returncode == 0
+
+
+def inside(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, write) -> bool:
+    from django.conf import settings
+
+    settings.VENDOR_READ_TIMEOUT_SECONDS = READ_TIMEOUT
+    settings.LOST_TASK_SEARCH_SECONDS = 5
+    with _simulator(seed) as simulator, _web_server() as studio_url:
+        settings.PUBLIC_BASE_URL = studio_url
+        settings.VENDOR_ALLOWED_PRIVATE_HOSTS = [simulator.public_url.removeprefix("http://")]
+        all_well = True
+        write(
+            f"faults benchmark: {tasks_per_vendor} one-task jobs per vendor and fault kind, simulator at "
+            f"{simulator.latency} s latency, read timeout {READ_TIMEOUT} s, seed {seed}, {WORKERS} worker threads\n"
+        )
+        write(HEADER)
+        for name, faults in scenarios(READ_TIMEOUT).items():
+            outcome = _scenario(name, faults, simulator, tasks_per_vendor)
+            all_well &= _write_outcome(outcome, write)
+        if curve:
+            write("\nHow the cost grows (the storm, all five vendors together):\n")
+            write(f"{'tasks':>7} {'seconds':>8} {'s/task':>7} {'vendor calls/task':>18} {'extra paid':>11} "
+                  f"{'uncertain':>10} {'unfinished':>10}\n")  # fmt: skip
+            for total in curve:
+                per_vendor = max(1, total // len(KINDS))
+                outcome = _scenario("storm", scenarios(READ_TIMEOUT)["storm"], simulator, per_vendor)
+                calls = sum(n for key, n in simulator.calls.items() if key in KINDS)  # counted since its reset
+                tasks = sum(row.studio_tasks for row in outcome.rows)
+                write(
+                    f"{tasks:>7} {outcome.seconds:>8.1f} {outcome.seconds / tasks:>7.3f} {calls / tasks:>18.2f} "
+                    f"{sum(row.extra_paid for row in outcome.rows):>11} "
+                    f"{sum(row.uncertain for row in outcome.rows):>10} {outcome.unfinished:>10}\n"
+                )
+                all_well &= outcome.unfinished == 0 and not any(row.extra_paid for row in outcome.rows)
+        return all_well
+
+
+READ_TIMEOUT = 1.0
+WORKERS = 4
+HEADER = (
+    f"{'fault kind':<24} {'vendor':<11} {'Studio tasks':>12} {'vendor made':>11} {'extra paid':>10} "
+    f"{'adopted':>8} {'uncertain':>9} {'failed':>7} {'refunded pts':>12}\n"
+)
+
+
+def _scenario(name: str, faults: list[Fault], simulator: Simulator, tasks_per_vendor: int) -> Outcome:
+    """Each scenario gets its own team and vendor accounts, so its checks see only its own tasks."""
+    from studio.accounts.models import Membership, Team, User
+    from studio.points.services import points_grant
+    from studio.projects.models import Project
+    from studio.simulator.app import demo_credentials
+    from studio.vendors.models import VendorAccount
+    from studio.vendors.services import offerings_load
+
+    label = f"{name} {time.monotonic_ns()}"
+    team = Team.objects.create(name=label[:100])
+    user = User.objects.create_user(username=f"bench-{time.monotonic_ns()}")
+    Membership.objects.create(user=user, team=team, role="staff")
+    project = Project.objects.create(team=team, name="Faults", created_by=user)
+    points_grant(team=team, amount=10_000_000, reason="benchmark budget", user=None, key=f"grant-{label}")
+    accounts = {}
+    for kind in KINDS:
+        account = VendorAccount(kind=kind, name=f"{kind} {label}"[:100], base_url=simulator.public_url,
+                                poll_interval_seconds=0.2, max_concurrent_tasks=20)  # fmt: skip
+        account.set_credentials(demo_credentials(kind))
+        account.save()
+        offerings_load(account=account)
+        accounts[kind] = account
+    return run_scenario(name, faults, simulator=simulator, accounts=accounts, project=project, user=user,
+                        tasks_per_vendor=tasks_per_vendor, timeout=1800, workers=WORKERS)  # fmt: skip
+
+
+def _write_outcome(outcome: Outcome, write) -> bool:
+    for row in outcome.rows:
+        write(
+            f"{row.scenario:<24} {row.vendor:<11} {row.studio_tasks:>12} {row.vendor_created:>11} "
+            f"{row.extra_paid:>10} {row.adopted:>8} {row.uncertain:>9} {row.failed:>7} {row.refunded_points:>12}\n"
+        )
+    ledger = "ledger ok" if not outcome.points_differences else f"LEDGER: {'; '.join(outcome.points_differences)}"
+    problems = sum(outcome.vendor_problems.values())
+    vendor = "vendor check: no orphans or charges without outputs" if not problems else f"VENDOR CHECK: {problems}"
+    unfinished = f", {outcome.unfinished} RUNS UNFINISHED" if outcome.unfinished else ""
+    write(f"{'':<24} {outcome.seconds:.1f} s; {ledger}; {vendor}{unfinished}\n")
+    extra = sum(row.extra_paid for row in outcome.rows)
+    return not (extra or outcome.points_differences or problems or outcome.unfinished)
+
+
+class _simulator:
+    def __init__(self, seed: int):
+        from studio.simulator.app import build_simulator
+
+        self.engine = build_simulator(latency=0.3, seed=seed)
+
+    def __enter__(self) -> Simulator:
+        import threading
+
+        from studio.simulator.core import make_server
+
+        self.server = make_server(self.engine, port=0)
+        self.engine.public_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self.engine
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+
+
+class _web_server:
+    """The studio itself on a loopback port: the vendors fetch their inputs from its signed URLs."""
+
+    def __enter__(self) -> str:
+        import threading
+
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
+        self.server.set_app(WSGIHandler())
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()

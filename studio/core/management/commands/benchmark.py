@@ -1,10 +1,12 @@
 """`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py),
-pipeline (studio/runs/benchmark.py) or gallery (studio/review/benchmark.py)."""
+pipeline (studio/runs/benchmark.py), gallery (studio/review/benchmark.py) or faults (studio/benchmarks/faults.py)."""
 
+import argparse
 import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from studio.benchmarks import faults as fault_benchmark
 from studio.core import benchmarks
 from studio.review import benchmark as gallery_benchmark
 from studio.runs import benchmark as pipeline_benchmark
@@ -58,8 +60,38 @@ class Command(BaseCommand):
             "default: the ORM broker.",
         )
 
+        parser.add_argument("--tasks", type=int, default=20, help="faults: one-task jobs per vendor and fault kind.")
+        parser.add_argument(
+            "--curve",
+            default=",".join(map(str, fault_benchmark.CURVE_DEFAULT)),
+            help="faults: storm sizes (tasks over all vendors) for the cost curve; empty for none.",
+        )
+        parser.add_argument("--seed", type=int, default=20261130, help="faults: the simulator's random seed.")
+        parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+
     def benchmarks(self) -> dict:
-        return {"upload": self.upload, "vendors": self.vendors, "pipeline": self.pipeline, "gallery": self.gallery}
+        return {
+            "upload": self.upload,
+            "vendors": self.vendors,
+            "pipeline": self.pipeline,
+            "gallery": self.gallery,
+            "faults": self.faults,
+        }
+
+    def faults(self, *, tasks, curve, seed, keep, inside, **options):
+        try:
+            sizes = tuple(int(size) for size in curve.split(",") if size.strip())
+        except ValueError:
+            raise CommandError("--curve takes task counts separated by commas, e.g. 10,100,1000") from None
+        if tasks < 1 or any(size < 1 for size in sizes):
+            raise CommandError("--tasks and every --curve size must be at least 1.")
+        if inside:
+            well = fault_benchmark.inside(tasks_per_vendor=tasks, curve=sizes, seed=seed, write=self.stdout.write)
+        else:
+            well = fault_benchmark.run_benchmark(tasks_per_vendor=tasks, curve=sizes, seed=seed, keep=keep,
+                                                 log=self.stderr.write, write=self.stdout.write)  # fmt: skip
+        if not well:
+            raise CommandError("Extra paid tasks, unfinished runs or a ledger difference: see above.")
 
     def handle(self, *args, which, **options):
         if options["outputs"] is None:
