@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from studio.console import audit, prices, spend, teams, vendors
+from studio.console import audit, prices, spend, teams, vendor_check, vendors
 
 app_name = "console"
 urlpatterns = [
@@ -21,4 +21,5 @@ urlpatterns = [
     path("teams/<int:team_id>/ledger/", teams.team_ledger, name="team_ledger"),
     path("audit/", audit.event_list, name="audit"),
     path("spend/", spend.spend_view, name="spend"),
+    path("vendor-check/", vendor_check.vendor_check_view, name="vendor_check"),
 ]

@@ -128,16 +128,21 @@ def _charged_without_outputs(task: Task) -> bool:
 
 
 def _unexplained_package_runs(tasks: list[Task]) -> int:
-    """hdredraw: how much more remaining_count fell over these tasks than the tasks the vendor accepted."""
+    """hdredraw: how much more remaining_count fell than the tasks the vendor accepted in that time.
+
+    The span runs from the highest count seen before a submit to the lowest seen after one; the tasks
+    charged in it are the accepted ones sent with a known count before them (an install's very first
+    task has none). With tasks in flight together this is a bound, not an exact account.
+    """
     before = [_count(task.submitted_details.get("balance_before")) for task in tasks]
     after = [_count(task.submitted_details.get("balance_after")) for task in tasks]
-    before = [value for value in before if value is not None]
-    after = [value for value in after if value is not None]
-    if not before or not after:
+    seen_before = [value for value in before if value is not None]
+    seen_after = [value for value in after if value is not None]
+    if not seen_before or not seen_after:
         return 0
-    used = max(before) - min(after)
-    accepted = sum(1 for task in tasks if task.vendor_task_id)
-    return max(0, used - accepted)
+    used = max(seen_before) - min(seen_after)
+    charged = sum(1 for task, count in zip(tasks, before, strict=True) if task.vendor_task_id and count is not None)
+    return max(0, used - charged)
 
 
 def _count(balance) -> int | None:

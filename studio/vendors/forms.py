@@ -43,7 +43,7 @@ class VendorAccountForm(forms.ModelForm):
         model = VendorAccount
         fields = [
             "kind", "name", "base_url", "enabled", "max_concurrent_tasks", "poll_interval_seconds",
-            "balance_warning_below", "options",
+            "task_deadline_seconds", "balance_warning_below", "options",
         ]  # fmt: skip
         formfield_callback = _https_by_default
         help_texts = {
@@ -51,7 +51,8 @@ class VendorAccountForm(forms.ModelForm):
                 "Per vendor, as JSON. lingtu: signer = hmac (the default: X-App-Key and X-Signature, an HMAC-SHA256 "
                 "of the body) or sdk (appId, timestamp, salt and sign headers). The scheme is an assumption, since "
                 "lingtu's document does not describe it: pick the one in your contract. imagetasks: upload_files = "
-                "true sends a single input as a file upload instead of its URL."
+                "true sends a single input as a file upload instead of its URL. suchuang: time_zone (default "
+                "Asia/Shanghai) is the zone of the task list's createTime, used to find tasks whose answer was lost."
             ),
         }
 

@@ -1,0 +1,62 @@
+"""The run page shows uncertain jobs plainly; sending them again takes a person's explicit consent."""
+
+import pytest
+from django.urls import reverse
+
+from studio.points.services import points_balance
+from studio.runs.models import Task, TaskState
+from studio.simulator.core import Fault
+from tests.conftest import client_for
+from tests.run_fixtures import drive
+from tests.runs.vendor_plans import SUBMIT_PATHS, one_job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def uncertain_run(accounts, simulator, project, staff, funded):
+    simulator.add_fault(Fault("cut_answer", vendor="imagetasks", endpoint=SUBMIT_PATHS["imagetasks"]))
+    run = drive(one_job("imagetasks", accounts, project, staff))
+    assert run.tasks.get().state == TaskState.UNCERTAIN
+    return run
+
+
+def test_the_run_page_says_what_happened_and_what_to_do(uncertain_run, staff):
+    page = client_for(staff).get(reverse("runs:detail", args=[uncertain_run.pk])).content.decode()
+
+    assert "1 job is uncertain at the vendor." in page
+    assert "Uncertain at the vendor" in page  # the job's state in the table
+    assert "Vendor check" in page  # where an admin looks
+    assert "I accept that the vendor may charge these jobs twice." in page
+
+
+def test_sending_again_needs_the_box_ticked(uncertain_run, staff, funded):
+    balance = points_balance(team=funded)
+    client = client_for(staff)
+
+    response = client.post(reverse("runs:resend_uncertain", args=[uncertain_run.pk]), follow=True)
+
+    assert "Tick the box" in response.content.decode()
+    assert Task.objects.filter(run=uncertain_run).count() == 1 and points_balance(team=funded) == balance
+
+
+def test_sending_again_charges_again_and_sends_a_new_task(uncertain_run, staff, funded, simulator):
+    balance = points_balance(team=funded)
+    url = reverse("runs:resend_uncertain", args=[uncertain_run.pk])
+
+    response = client_for(staff).post(url, {"accept_double_charge": "yes"}, follow=True)
+
+    assert "Sending 1 uncertain job again" in response.content.decode()
+    old, new = Task.objects.filter(run=uncertain_run).order_by("index")
+    assert old.retried_by == new and new.idempotency_key != old.idempotency_key
+    assert points_balance(team=funded) == balance - uncertain_run.points_charged
+    run = drive(uncertain_run)
+    assert run.tasks.get(pk=new.pk).state == TaskState.SUCCEEDED
+    page = client_for(staff).get(reverse("runs:detail", args=[run.pk])).content.decode()
+    assert "uncertain at the vendor." not in page  # answered: nothing left to decide
+
+
+def test_a_reviewer_cannot_send_jobs_again(uncertain_run, reviewer):
+    url = reverse("runs:resend_uncertain", args=[uncertain_run.pk])
+    assert client_for(reviewer).post(url, {"accept_double_charge": "yes"}).status_code == 403
+    assert Task.objects.filter(run=uncertain_run).count() == 1
