@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from studio.simulator.core import Simulator, make_server
+from studio.vendors.base import ErrorClass, Outcome
 from studio.vendors.http import VendorHttp
 
 
@@ -18,7 +19,7 @@ class Recorder:
 
     def __init__(self):
         self.requests: list[httpx.Request] = []
-        self.responses: list[httpx.Response] = []
+        self.responses: list[httpx.Response | type[httpx.TransportError]] = []
 
     def answer(self, *, json=None, status=200, content: bytes | None = None, headers=None):
         if json is not None:
@@ -26,12 +27,28 @@ class Recorder:
         else:
             self.responses.append(httpx.Response(status, content=content or b"", headers=headers))
 
+    def fail(self, error_type: type[httpx.TransportError]):
+        """The next call breaks in the transport (httpx.ConnectError, httpx.ReadTimeout…) instead of answering."""
+        self.responses.append(error_type)
+
     def __call__(self, request: httpx.Request) -> httpx.Response:
         request.read()
         self.requests.append(request)
         if not self.responses:
             raise AssertionError(f"unexpected request {request.method} {request.url}")
-        return self.responses.pop(0)
+        response = self.responses.pop(0)
+        if isinstance(response, type):
+            raise response("simulated transport failure", request=request)
+        return response
+
+    def give(self, answer):
+        """One case of a table: an exception type to raise, or (HTTP status, JSON value or raw bytes)."""
+        if isinstance(answer, type):
+            return self.fail(answer)
+        status, body = answer
+        if isinstance(body, bytes):
+            return self.answer(status=status, content=body)
+        return self.answer(status=status, json=body)
 
     @property
     def last(self) -> httpx.Request:
@@ -39,6 +56,33 @@ class Recorder:
 
     def http(self, secrets=()) -> VendorHttp:
         return VendorHttp(secrets=list(secrets), transport=httpx.MockTransport(self))
+
+
+GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n"
+    b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+def gateway_page(status: int, reason: str) -> bytes:
+    return GATEWAY_PAGE % (status, reason.encode(), status, reason.encode())
+
+
+def transport_outcomes(cut_body: bytes) -> list:
+    """What every vendor's submit must make of a broken answer, whatever its wire format: (answer, class, outcome).
+
+    `cut_body` is the vendor's own success answer cut short.
+    """
+    transient = ErrorClass.TRANSIENT
+    return [
+        pytest.param((502, gateway_page(502, "Bad Gateway")), transient, Outcome.UNKNOWN, id="502-html"),
+        pytest.param((504, gateway_page(504, "Gateway Time-out")), transient, Outcome.UNKNOWN, id="504-html"),
+        pytest.param((500, b"Internal Server Error"), transient, Outcome.UNKNOWN, id="500-text"),
+        pytest.param((200, cut_body), transient, Outcome.UNKNOWN, id="cut-body"),
+        pytest.param((503, gateway_page(503, "Service Temporarily Unavailable")), transient, Outcome.REFUSED, id="503"),
+        pytest.param(httpx.ConnectError, transient, Outcome.NOT_SENT, id="connect-error"),
+        pytest.param(httpx.ReadTimeout, transient, Outcome.UNKNOWN, id="read-timeout"),
+    ]
 
 
 @pytest.fixture

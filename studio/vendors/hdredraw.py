@@ -13,11 +13,19 @@ Assumptions where the document is silent or contradicts itself (see also the REA
   real outputs (extract pattern gives 1–2 prints), so they are `FileKind.IMAGE`; the vendor charges one task
   for them, so `output_count()` stays 1. `images_url_1m` (the 1× seamless tile) is `FileKind.ALTERNATIVE`.
   Empty strings ("vector_url": "") mean absent.
-- "任务提交失败:{err_msg}" wraps whatever broke inside the vendor: transient (the worker retries a bounded
-  number of times), unless the inner message names a parameter error ("参数错误"), which is invalid parameters.
+- Errors: the document's shape is HTTP 200 with `err_code` 1 and an `err_msg` (no code of its own); an error
+  HTTP status, with or without that body, is read too, on every endpoint (the ten submits and the status check).
+  The err_msg decides first: 账户不存在 → bad credentials; 次数不足/余额不足 → insufficient balance; 文件大小不能超过,
+  参数错误 → invalid parameters; then trouble inside the vendor (系统繁忙, 服务器内部错误, 系统异常, internal,
+  timeout…) → transient, a busy or full queue (队列已满, 频繁) → rate limited; then "任务提交失败:{err_msg}",
+  which wraps whatever broke inside the vendor → transient (the worker retries a poll a bounded number of times;
+  a submit answered so is an unknown outcome, since the vendor may have started the job). Without a known
+  err_msg the HTTP status decides (401/403, 402, 400/413/422, 429, 408/5xx, other → permanent). An answer that
+  is not JSON or has another err_code is transient.
 - "任务未找到或状态未知" on a status check is transient: the vendor may not see a just-submitted task for a
   moment (its status answer is cached 3 s); the worker's own deadline ends a task that never appears.
 - Any other err_msg with err_code 1 is permanent (the vendor refused and said why).
+- Inputs are uploaded, never fetched by the vendor, so no error means "could not download our input" here.
 - The AI edit's `model_version` (v1/v2) is a parameter of one offering, not two models.
 - `sdxl_model_dropdown`/`style_dropdown` have only one documented value each ("通用模型", "通用风格"), so they
   are free text with those defaults; `extract_pattern`'s `aspect_ratio` offers the documented ratios and their
@@ -52,6 +60,8 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
+    is_not_found,
+    trouble_class,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.http import VendorResponse
@@ -84,9 +94,9 @@ MESSAGE_CLASSES = (
     ("余额不足", ErrorClass.INSUFFICIENT_BALANCE),
     ("文件大小不能超过", ErrorClass.INVALID_PARAMETERS),
     ("参数错误", ErrorClass.INVALID_PARAMETERS),
-    ("任务未找到或状态未知", ErrorClass.TRANSIENT),
-    ("任务提交失败", ErrorClass.TRANSIENT),
 )
+# Wrappers of whatever broke inside the vendor, read after the words they wrap ("任务提交失败:队列已满").
+TRANSIENT_MESSAGES = ("任务未找到或状态未知", "任务提交失败")
 
 RUNNING_STATUSES = {"pending", "queued", "waiting", "processing", "running", "in_progress", "started"}
 
@@ -225,7 +235,7 @@ class HdRedrawAdapter(Adapter):
         try:
             self._call(STATUS_PATH, fields)
         except VendorError as error:
-            if "任务未找到" not in error.message:
+            if not is_not_found(error):  # "任务未找到或状态未知"; "账户不存在" is a wrong key
                 raise
         return gettext("hdredraw accepted the user key.")
 
@@ -240,10 +250,13 @@ class HdRedrawAdapter(Adapter):
         answer = response.json()
         if not isinstance(answer, dict) or answer.get("err_code") not in (0, 1):
             snippet = self.http.redact(response.text[:200])
-            raise VendorError(ErrorClass.TRANSIENT, f"unexpected answer from the vendor: {snippet!r}")
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"unexpected answer from the vendor: {snippet!r}", http_status=response.status
+            )
         if answer["err_code"] == 1:
             message = self.http.redact(str(answer.get("err_msg") or "err_code 1 without err_msg"))
-            raise VendorError(_class_of_message(message) or ErrorClass.PERMANENT, message, code=1)
+            error_class = _class_of_message(message) or ErrorClass.PERMANENT
+            raise VendorError(error_class, message, code=1, http_status=response.status)
         return answer
 
 
@@ -282,9 +295,15 @@ def _read_upload(image: InputImage) -> bytes:
 
 
 def _class_of_message(message: str) -> ErrorClass | None:
+    """The documented messages, then trouble inside the vendor (系统繁忙, 服务器内部错误…), then the wrappers."""
     for fragment, error_class in MESSAGE_CLASSES:
         if fragment in message:
             return error_class
+    trouble = trouble_class(None, message)
+    if trouble is not None:
+        return trouble
+    if any(fragment in message for fragment in TRANSIENT_MESSAGES):
+        return ErrorClass.TRANSIENT
     return None
 
 

@@ -14,8 +14,21 @@ Assumptions where the document is silent or contradicts itself (see also the REA
 - At most 8 references per image→image task (the document gives no limit).
 - Errors are not documented. The platform is a new-api style gateway, so an error may be an HTTP status, an
   OpenAI-style `{"error": {"message", "type", "code"}}`, an envelope `{"code", "message"}` with a code other than
-  "success", or a plain text body. Quota codes/words win over the HTTP status (such gateways answer 403 or 429
-  for an empty balance). A failed task's `error` may be a string or an object; it becomes a FAILED state.
+  "success", or a plain text body; every shape is read, at any HTTP status, on submit and on query. A number
+  code is read like an HTTP status (`{"code": 401}` at HTTP 200 is a refused key). In this order: quota
+  codes/words or 402 → insufficient balance (such gateways answer 403 or 429 for an empty balance); 401/403 or
+  key words → bad credentials; 429 or rate words → rate limited; trouble inside the gateway (internal_error,
+  upstream, timeout, unavailable, a 5xx code, 系统繁忙/服务器内部错误/系统异常) → transient, and busy or
+  queue-full codes → rate limited; 400/422 → invalid parameters; other 5xx → transient; parameter words at
+  HTTP 200 → invalid parameters; anything else (404, content refused) → permanent. An answer with neither a
+  task nor an error ("success" without data) is transient. The document names no input-download error; the
+  words the other vendors use (下载失败, failed to download…) make a transient refusal: no task was made. On
+  submit a transient answer is an unknown outcome: such a gateway keeps running and billing a task after
+  answering `internal_error` at HTTP 200, so it is never sent again blindly.
+- The connection check queries a task id that cannot exist: 404, not_found/task_not_exist or "任务不存在"
+  means the key works.
+- A failed task's `error` may be a string or an object; it becomes a FAILED state, never retried, whatever its
+  words.
 - `progress` comes as a percentage string ("50%"). Several results come in `metadata.result_urls`, the first one
   also in `result_url`.
 """
@@ -45,6 +58,8 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
+    trouble_class,
+    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.operations import Operation
@@ -322,8 +337,19 @@ def _body_or_error(response, redact: Redact) -> Any:
 
 def _error_from_body(body: Any, http_status: int, redact: Redact) -> VendorError:
     code, message = _code_and_message(body)
-    message = redact(message) if message else f"HTTP {http_status} without an explanation"
-    return VendorError(classify(code, message, http_status), message, code=code, http_status=http_status)
+    message = redact(message)
+    if http_status < 400 and (not (code or message) or str(code).lower() == "success"):
+        # Neither the task nor an error (a "success" without data): a broken answer, the task may exist.
+        return VendorError(
+            ErrorClass.TRANSIENT,
+            f"the vendor's answer holds no task ({message or 'no message'})",
+            code=code,
+            http_status=http_status,
+        )
+    message = message or f"HTTP {http_status} without an explanation"
+    return unreachable_input_error(message, code=code, http_status=http_status) or VendorError(
+        classify(code, message, http_status), message, code=code, http_status=http_status
+    )
 
 
 def _code_and_message(body: Any) -> tuple[str | None, str]:
@@ -343,27 +369,41 @@ def _code_and_message(body: Any) -> tuple[str | None, str]:
 
 
 def classify(code: str | None, message: str, http_status: int | None) -> ErrorClass:
-    """Undocumented errors: quota words win, then auth, rate limits, then the HTTP status."""
+    """Undocumented errors, in the HTTP status or a body code read like one (HTTP 200 `{"code": 401}`).
+
+    Quota words win, then the key, rate limits, trouble inside the gateway (internal_error, 系统繁忙…), then the
+    number; an error nobody recognises at HTTP 200 is the vendor refusing this task.
+    """
     text = f"{code or ''} {message}".lower()
-    if http_status == 402 or any(word in text for word in QUOTA_WORDS):
+    numbers = {number for number in (http_status, _number(code)) if number is not None and number >= 400}
+    if 402 in numbers or any(word in text for word in QUOTA_WORDS):
         return ErrorClass.INSUFFICIENT_BALANCE
-    if http_status in (401, 403) or any(word in text for word in AUTH_WORDS):
+    if numbers & {401, 403} or any(word in text for word in AUTH_WORDS):
         return ErrorClass.BAD_CREDENTIALS
-    if http_status == 429 or any(word in text for word in RATE_WORDS):
+    if 429 in numbers or any(word in text for word in RATE_WORDS):
         return ErrorClass.RATE_LIMITED
-    if http_status in (400, 422):
+    trouble = trouble_class(code, message)
+    if trouble is not None:
+        return trouble
+    if numbers & {400, 422}:
         return ErrorClass.INVALID_PARAMETERS
-    if http_status is not None and (http_status >= 500 or http_status in (408, 409)):
+    if any(number >= 500 or number in (408, 409) for number in numbers):
         return ErrorClass.TRANSIENT
     if (http_status or 200) < 400 and any(word in text for word in PARAM_WORDS):
         return ErrorClass.INVALID_PARAMETERS
     return ErrorClass.PERMANENT  # 404 (no such task), other 4xx, HTTP 200 with an error
 
 
+def _number(code: str | None) -> int | None:
+    return int(code) if code is not None and str(code).isdigit() else None
+
+
 def _task_error(error: Any, redact: Redact) -> VendorError:
     code, message = _code_and_message({"error": error} if error else {})
     message = redact(message) if message else _("The vendor reported the task as failed without a reason.")
     error_class = classify(code, message, None)
+    if error_class.is_retryable:  # the task is over: the words of its failure do not make it retryable
+        error_class = ErrorClass.PERMANENT
     return VendorError(error_class, message, code=code)
 
 

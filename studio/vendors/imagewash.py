@@ -15,18 +15,23 @@ into calls by products.
 
 Assumptions where the document is silent:
 - Errors: only 429 (queue full) is named. An error may come as an HTTP status or as HTTP 200 with a business
-  `code` in the body; both are read. 401/403 → bad credentials; 402 or a message saying 余额/积分/金币 不足 →
-  insufficient balance; 400/422 → invalid parameters, except an input the vendor cannot download
-  ("下载失败"/"无法下载"/"无法访问"), which is permanent; 429 or "队列已满" → rate limited (never a failure);
-  5xx → transient; 404 (unknown taskId: the id exists as soon as submit answers) and anything else → permanent.
+  `code` other than 200 in the body; both are read on both endpoints (submit and result). In this order:
+  429 or "队列已满"/"请求过于频繁" → rate limited (never a failure); 余额/积分/金币/点数 不足 → insufficient
+  balance; 401/403 → bad credentials, 402 → insufficient balance; an internal error or busy vendor (a 5xx code,
+  or words such as 系统繁忙, 服务器内部错误, 系统异常, internal, timeout) → transient; 400/422 → invalid
+  parameters; 404 (unknown taskId: the id exists as soon as submit answers) and anything else → permanent.
+  An input the vendor could not download ("下载失败"/"无法下载"/"无法访问", below HTTP 500) is transient but
+  refused: no task was made, so it is sent again. A transient answer on submit (5xx, a cut or unparsable body,
+  an internal-error code at HTTP 200) may still have made a paid task: the worker does not resend it.
+- The connection check asks for a taskId that cannot exist: a 404 code or "任务不存在" means the token works.
 - Result files carry no pointer to their product. The vendor lists children product-major, then reference,
   then count, and we take it that results come back in that order. So when `poll()` is given the submit's
   items (`TaskState.details["items"]`) and the number of files equals the number of children that were not
   already failed at submission, file n gets `source` = the productImage URL of child n; otherwise `source`
   stays empty (a partial failure does not say which children failed).
 - A `completed` task without any file is a failure (permanent): nothing can be charged for it.
-- A failed task's reason is read from `data.errorMessage`/`data.error`/`data.message`, else the envelope's
-  `message`.
+- A failed task's reason is read from `data.errorMessage`/`data.error`/`data.message`; the envelope's `message`
+  describes the query ("success"), so without those the reason is "failed without a reason".
 - Prices: the document's only price is its example, nanoBanana2 at 2k charging unitCoins 4 per child. We take
   one vendor coin as one studio point, price 1k like 2k (upstream Nano Banana prices 1k and 2k alike) and 4k
   at twice that; nanoBananaPro at twice nanoBanana2. Admins edit prices per offering.
@@ -57,6 +62,8 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
+    trouble_class,
+    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.http import VendorResponse
@@ -94,7 +101,6 @@ CLASS_BY_CODE = {
 }
 QUEUE_FULL_WORDS = ("队列已满", "请求过于频繁")
 BALANCE_WORDS = ("余额不足", "积分不足", "金币不足", "点数不足")
-UNREACHABLE_INPUT_WORDS = ("下载失败", "无法下载", "无法访问")
 
 CATALOGUE = [
     CatalogueEntry(
@@ -245,7 +251,7 @@ class ImageWashAdapter(Adapter):
                     ErrorClass.PERMANENT, f"the vendor reported {data.get('status')!r} but returned no result image"
                 )
         elif status == Status.FAILED:
-            state.error = VendorError(ErrorClass.PERMANENT, _failure_message(data, body))
+            state.error = VendorError(ErrorClass.PERMANENT, self.http.redact(_failure_message(data)))
         return state
 
     # Helpers -----------------------------------------------------------------------------------
@@ -256,17 +262,21 @@ class ImageWashAdapter(Adapter):
     def _read(self, response: VendorResponse) -> tuple[dict, dict]:
         """The envelope and its `data`, or the vendor's refusal (HTTP status or body code) as a VendorError."""
         body = _json_object_or_none(response)
-        code = _int_or_none(body.get("code")) if body else None
-        if response.status >= 400 or (code is not None and code != SUCCESS_CODE):
+        code = body.get("code") if body else None
+        if response.status >= 400 or (code is not None and _int_or_none(code) != SUCCESS_CODE):
             message = self.http.redact(_message(body) or response.text[:200] or f"HTTP {response.status}")
-            numbers = [number for number in (code, response.status) if number and number != SUCCESS_CODE]
-            raise VendorError(_error_class(numbers, message), message, code=code, http_status=response.status)
+            numbers = [n for n in (_int_or_none(code), response.status) if n is not None and n != SUCCESS_CODE]
+            raise unreachable_input_error(message, code=code, http_status=response.status) or VendorError(
+                _error_class(numbers, code, message), message, code=code, http_status=response.status
+            )
         if body is None:
             response.json()  # raises the transient "malformed JSON" error
             raise VendorError(ErrorClass.TRANSIENT, "the vendor's answer is not a JSON object")
         data = body.get("data")
         if not isinstance(data, dict):
-            raise VendorError(ErrorClass.TRANSIENT, "the vendor's answer has no data", http_status=response.status)
+            # The envelope's words stay in the message: "任务不存在" there still says the key works.
+            message = self.http.redact(f"the vendor's answer has no data ({_message(body) or 'no message'})")
+            raise VendorError(ErrorClass.TRANSIENT, message, code=code, http_status=response.status)
         return body, data
 
 
@@ -346,21 +356,32 @@ def _child_counts(succeeded: int, items: list[dict] | None) -> dict[str, int]:
     return counts
 
 
-def _failure_message(data: dict, body: dict) -> str:
-    for reason in (data.get("errorMessage"), data.get("error"), data.get("message"), body.get("message")):
+def _failure_message(data: dict) -> str:
+    """The failed task's own reason; never the envelope's message, which describes the query ("success")."""
+    for reason in (data.get("errorMessage"), data.get("error"), data.get("message")):
+        if isinstance(reason, dict):
+            reason = reason.get("message")
         if isinstance(reason, str) and reason.strip():
             return reason
-    return "the vendor reported the task failed"
+    return "the vendor reported the task failed without a reason"
 
 
-def _error_class(numbers: list[int], message: str) -> ErrorClass:
-    """Message words first (they are the most specific), then the body code, then the HTTP status."""
+def _error_class(numbers: list[int], code: Any, message: str) -> ErrorClass:
+    """Queue and balance words, then a refused key, then trouble inside the vendor, then the other numbers.
+
+    `numbers` are the body code and the HTTP status that are not 200. A key refused "after a timeout" is still
+    a refused key, so 401/402/403 come before the trouble words (超时, 繁忙, 异常…).
+    """
     if 429 in numbers or any(word in message for word in QUEUE_FULL_WORDS):
         return ErrorClass.RATE_LIMITED
     if any(word in message for word in BALANCE_WORDS):
         return ErrorClass.INSUFFICIENT_BALANCE
-    if any(word in message for word in UNREACHABLE_INPUT_WORDS):
-        return ErrorClass.PERMANENT
+    for number in numbers:
+        if number in (401, 402, 403):
+            return CLASS_BY_CODE[number]
+    trouble = trouble_class(code, message)
+    if trouble is not None:
+        return trouble
     for number in numbers:
         if number in CLASS_BY_CODE:
             return CLASS_BY_CODE[number]

@@ -19,11 +19,16 @@ Assumptions where the document is silent:
   = SHA-256 hex of appId + uri + salt + timestamp + secret, uri being the endpoint path).
 - Submit answers a bare job id, JSON-quoted or not (a long number), or an object holding `jobId`; an
   answer wrapped as `{code: 200|0, data: …}` is unwrapped on every endpoint.
-- Errors come as `{"code": <int>, "message": "…"}`, with HTTP 200 or with an error status; both are read.
-  401 / 签名校验失败 → bad credentials; 800000 剩余生成次数不足 → insufficient balance; 800001, 800003,
-  800004 → invalid parameters; 800002 图片不能为空或无法访问 → PERMANENT: our inputs are the studio's own
-  signed URLs, so the user cannot fix it by changing a parameter, and the same URL will not become
-  fetchable by retrying; 429 → rate limited; 5xx → transient; 404 (unknown job) → permanent.
+- Errors come as `{"code": <int>, "message": "…"}`, with HTTP 200 or with an error status; both are read on
+  every endpoint (submit, result, cancel, bgs, faces), and a code that is a string is kept as one. In this
+  order: 429 → rate limited; a 5xx status or code → transient; the document's codes (401 / 签名校验失败 → bad
+  credentials; 800000 剩余生成次数不足 → insufficient balance; 800001, 800003, 800004 → invalid parameters);
+  the same meanings in words; 401/403 → bad credentials, 402 → insufficient balance; trouble inside the
+  vendor under any other code (系统繁忙, 服务器内部错误, 系统异常, internal, timeout…) → transient, a busy or
+  full queue → rate limited; 404 (unknown job) → permanent; other 4xx → invalid parameters; any other code
+  at HTTP 200 → permanent. 800002 图片不能为空或无法访问 (or other words saying an input could not be
+  fetched, below HTTP 500) is transient with outcome refused: our inputs are never empty, the vendor made no
+  job, and the studio may only have been slow to serve the file, so the submit is sent again a few times.
 - `background.url` is required even with a catalogue `bgId`: with the `bg_id` parameter alone, the URL is
   looked up in the background list at submit.
 - Without a placement in the product input's options, the product is centred at 80 % of the canvas in its
@@ -57,11 +62,14 @@ from studio.vendors.base import (
     InvalidParameters,
     LostTaskRecovery,
     NotSupported,
+    Outcome,
     ResultFile,
     Status,
     SubmitRequest,
     TaskState,
     VendorError,
+    trouble_class,
+    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.http import VendorResponse
@@ -102,11 +110,12 @@ STATUSES = {
     "canceled": Status.CANCELED,
 }
 
+INPUT_UNREACHABLE_CODE = 800002
 ERROR_CODES = {
     401: ErrorClass.BAD_CREDENTIALS,  # 签名校验失败
     800000: ErrorClass.INSUFFICIENT_BALANCE,  # 剩余生成次数不足
     800001: ErrorClass.INVALID_PARAMETERS,  # 文本不能为空或长度过长
-    800002: ErrorClass.PERMANENT,  # 图片不能为空或无法访问
+    800002: ErrorClass.TRANSIENT,  # 图片不能为空或无法访问: refused, sent again (see the module docstring)
     800003: ErrorClass.INVALID_PARAMETERS,  # 风格错误
     800004: ErrorClass.INVALID_PARAMETERS,  # 宽高比错误
 }
@@ -116,7 +125,6 @@ ERROR_WORDS = (
     ("签名", ErrorClass.BAD_CREDENTIALS),
     ("次数不足", ErrorClass.INSUFFICIENT_BALANCE),
     ("余额不足", ErrorClass.INSUFFICIENT_BALANCE),
-    ("无法访问", ErrorClass.PERMANENT),
     ("频繁", ErrorClass.RATE_LIMITED),
 )
 
@@ -379,8 +387,13 @@ class LingtuAdapter(Adapter):
         if not message:
             message = response.text[:200] if not isinstance(answer, dict) else ""
         message = self.http.redact(message or f"HTTP {response.status}")
-        raise VendorError(
-            classify_error(response.status, code, message), message, code=code, http_status=response.status
+        unreachable = code == INPUT_UNREACHABLE_CODE and response.status < 500
+        raise unreachable_input_error(message, code=code, http_status=response.status) or VendorError(
+            classify_error(response.status, code, message),
+            message,
+            code=code,
+            http_status=response.status,
+            outcome=Outcome.REFUSED if unreachable else None,
         )
 
     def _task_state(self, job_id: str, answer: dict[str, Any]) -> TaskState:
@@ -436,23 +449,32 @@ def split_urls(value: Any) -> list[str]:
     return [str(part).strip() for part in parts if str(part).strip()]
 
 
-def classify_error(http_status: int, code: int | None, message: str) -> ErrorClass:
-    if http_status == 429 or code == 429:
+def classify_error(http_status: int, code: int | str | None, message: str) -> ErrorClass:
+    """The HTTP status and the body code (an int as the document shows, or any string) decide together.
+
+    429 and 5xx first, then the document's codes and words, a refused key or balance, then trouble inside the
+    vendor (系统繁忙, 系统异常, internal…), then the remaining statuses.
+    """
+    number = code if isinstance(code, int) else None
+    if http_status == 429 or number == 429:
         return ErrorClass.RATE_LIMITED
-    if http_status >= 500 or (code is not None and 500 <= code < 600):
+    if http_status >= 500 or (number is not None and 500 <= number < 600):
         return ErrorClass.TRANSIENT
-    if code in ERROR_CODES:
-        return ERROR_CODES[code]
+    if number in ERROR_CODES:
+        return ERROR_CODES[number]
     for word, error_class in ERROR_WORDS:
         if word in message:
             return error_class
-    if http_status in (401, 403) or code in (401, 403):
+    if http_status in (401, 403) or number in (401, 403):
         return ErrorClass.BAD_CREDENTIALS
-    if http_status == 402 or code == 402:
+    if http_status == 402 or number == 402:
         return ErrorClass.INSUFFICIENT_BALANCE
-    if http_status == 404 or code == 404:
+    trouble = trouble_class(code, message)
+    if trouble is not None:
+        return trouble
+    if http_status == 404 or number == 404:
         return ErrorClass.PERMANENT
-    if 400 <= http_status < 500 or code == 400:
+    if 400 <= http_status < 500 or number == 400:
         return ErrorClass.INVALID_PARAMETERS
     return ErrorClass.PERMANENT  # HTTP 200 with a code nobody documented: the vendor refused
 
@@ -568,18 +590,21 @@ def _decode(response: VendorResponse) -> Any:
         return text
 
 
-def _error_fields(answer: Any) -> tuple[int | None, str]:
+def _error_fields(answer: Any) -> tuple[int | str | None, str]:
+    """The body code (an int when it is one, else the string as sent) and the message."""
     if not isinstance(answer, dict):
         return None, ""
-    code = answer.get("code")
-    try:
-        code = int(code) if code is not None else None
-    except (TypeError, ValueError):
-        code = None
-    return code, str(answer.get("message") or answer.get("msg") or "")
+    message = str(answer.get("message") or answer.get("msg") or "")
+    raw = answer.get("code")
+    if raw is None or raw == "":
+        return None, message
+    text = str(raw).strip()
+    if not isinstance(raw, bool) and text.lstrip("-").isdigit():
+        return int(text), message
+    return text, message
 
 
-def _is_success_code(code: int | None) -> bool:
+def _is_success_code(code: int | str | None) -> bool:
     return code in (None, 0, 200)
 
 

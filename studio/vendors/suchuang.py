@@ -13,16 +13,22 @@ The aspect ratio is part of the model name; each model gives one image per task 
 (image) platform points, charged at submit and refunded by the platform when the task fails.
 
 Assumptions where the document is silent (see also the simulator, which follows the same decisions):
-- An error may come as an HTTP status or as HTTP 200 with `code` in the body; both are read the same way.
-  401/403 → bad credentials, 402 or "积分不足" → insufficient balance, 400 → invalid parameters (but a
-  reference the platform cannot fetch, "无法访问"/"下载失败", is permanent), 429 → rate limited, 5xx →
-  transient, 404 / "任务不存在" → permanent (a taskNo exists as soon as submit answers, so an unknown one
-  will never appear), any other code → permanent.
+- An error may come as an HTTP status or as HTTP 200 with a `code` other than 200 in the body; both are read
+  the same way on every endpoint (submit, detail, list, balance). In this order: the document's words
+  ("积分不足" → insufficient balance, "未登录"/"token过期" → bad credentials, "任务不存在" → permanent);
+  401/403 → bad credentials, 402 → insufficient balance (before the trouble words: "登录超时" is a refused
+  token); trouble inside the platform (a 5xx code, 系统繁忙, 服务器内部错误, 系统异常, internal, timeout…) →
+  transient, a busy or full queue → rate limited; 400 → invalid parameters; 429 → rate limited; 404 and any
+  other code → permanent (a taskNo exists as soon as submit answers, so an unknown one will never appear).
+  A reference the platform cannot fetch ("无法访问"/"下载失败", below HTTP 500) is transient but refused:
+  no task was made and no points were charged, so it is sent again. A `code` 200 without a `data` object is
+  transient. The connection check reads the balance, so a refused token (401/403, as status or code) says so.
 - The submit answer's `data` is the same task object as the detail endpoint's (at least taskNo and status).
 - The task list answers a MyBatis-Plus page: `data: {records: [task…], total, size, current, pages}`.
-- A submit whose answer was lost (timeout, reset, cut body, 5xx) may still have made a paid task. Submits carry
-  no key of ours, so `find_lost_task()` looks for it in the task list by model, prompt start, reference URLs
-  and `createTime` (the platform's local time, taken as Asia/Shanghai) and the worker adopts it.
+- A submit whose answer was lost (timeout, reset, cut body, 5xx, a trouble code at HTTP 200) may still have
+  made a paid task. Submits carry no key of ours, so `find_lost_task()` looks for it in the task list by model,
+  prompt start, reference URLs and `createTime` (the platform's local time, taken as Asia/Shanghai) and the
+  worker adopts it.
 - At most 6 reference images per image→image task (the document gives no limit).
 - A `completed` task without a `resultUrl` is still being copied to the platform's storage: running.
 - A failed task is permanent (its message is free text; the platform has refunded the points).
@@ -54,6 +60,8 @@ from studio.vendors.base import (
     TaskState,
     VendorError,
     VendorTaskRecord,
+    trouble_class,
+    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
 from studio.vendors.http import VendorResponse
@@ -121,8 +129,6 @@ ERROR_WORDS = (
     ("积分不足", ErrorClass.INSUFFICIENT_BALANCE),
     ("未登录", ErrorClass.BAD_CREDENTIALS),
     ("token过期", ErrorClass.BAD_CREDENTIALS),
-    ("无法访问", ErrorClass.PERMANENT),
-    ("下载失败", ErrorClass.PERMANENT),
     ("任务不存在", ErrorClass.PERMANENT),
 )
 
@@ -254,23 +260,31 @@ class SuchuangAdapter(Adapter):
     # Wire details ------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
-        """One API call; returns the envelope's `data`, or raises VendorError with the right class."""
+        """One API call; returns the envelope's `data`, or raises VendorError with the right class.
+
+        Every endpoint is read the same way: an error status, or HTTP 200 with a `code` other than 200.
+        """
         headers = {"Authorization": f"Bearer {self.credentials.get('token', '')}"}
         response = self.http.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
         body = _envelope(response)
-        code = _int_or_none(body.get("code"))
-        if response.status != 200:
-            raise self._error(body, code if code not in (None, 200) else response.status, response.status)
-        if code not in (None, 200):
+        code = body.get("code")
+        if code is not None and _int_or_none(code) != 200:
             raise self._error(body, code, response.status)
+        if response.status != 200:
+            raise self._error(body, response.status, response.status)
         data = body.get("data")
         if not isinstance(data, dict):
-            raise VendorError(ErrorClass.TRANSIENT, "the answer has no data object", http_status=response.status)
+            message = self.http.redact(str(body.get("message") or "no message"))
+            raise VendorError(
+                ErrorClass.TRANSIENT, f"the answer has no data object ({message})", http_status=response.status
+            )
         return data
 
-    def _error(self, body: dict[str, Any], code: int, http_status: int) -> VendorError:
+    def _error(self, body: dict[str, Any], code: int | str, http_status: int) -> VendorError:
         message = self.http.redact(str(body.get("message") or body.get("error") or f"HTTP {http_status}"))
-        return VendorError(classify_error(code, message), message, code=code, http_status=http_status)
+        return unreachable_input_error(message, code=code, http_status=http_status) or VendorError(
+            classify_error(code, message), message, code=code, http_status=http_status
+        )
 
     def _task_state(self, data: dict[str, Any], *, raw: Any) -> TaskState:
         vendor_status = str(data.get("status") or "").lower()
@@ -333,14 +347,24 @@ def _same_request(task: TaskState, request: SubmitRequest) -> bool:
     )
 
 
-def classify_error(code: int, message: str) -> ErrorClass:
+def classify_error(code: int | str, message: str) -> ErrorClass:
+    """The document's words, then a refused key or balance, then trouble inside the platform, then the code.
+
+    401/402/403 come before the trouble words, so "登录超时" is still a refused token, not a timeout.
+    """
     lowered = message.lower()
     for word, error_class in ERROR_WORDS:
         if word in lowered:
             return error_class
-    if code in ERROR_CLASSES:
-        return ERROR_CLASSES[code]
-    if code >= 500:
+    number = _int_or_none(code)
+    if number in (401, 402, 403):
+        return ERROR_CLASSES[number]
+    trouble = trouble_class(code, message)
+    if trouble is not None:
+        return trouble
+    if number in ERROR_CLASSES:
+        return ERROR_CLASSES[number]
+    if number is not None and number >= 500:
         return ErrorClass.TRANSIENT
     return ErrorClass.PERMANENT
 

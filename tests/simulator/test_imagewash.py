@@ -9,7 +9,7 @@ from PIL import Image
 
 from studio.simulator import imagewash as simulated
 from studio.simulator.core import Fault
-from studio.vendors.base import ErrorClass, InputImage, Status, SubmitRequest, VendorError
+from studio.vendors.base import ErrorClass, InputImage, Outcome, Status, SubmitRequest, VendorError
 from studio.vendors.imagewash import ImageWashAdapter
 from studio.vendors.operations import Operation
 from tests.vendor_fixtures import png_bytes
@@ -204,11 +204,11 @@ def test_it_refuses_a_wrong_token(simulator, products):
     assert "not-the-token" not in raised.value.message
 
 
-def test_it_refuses_an_input_it_cannot_download_for_good(adapter, image_host, products):  # noqa: F811
+def test_it_refuses_an_input_it_cannot_download_and_may_be_sent_again(adapter, image_host, products):  # noqa: F811
     with pytest.raises(VendorError) as raised:
         adapter.submit(wash([products[0], image_host.url("missing.png")]))
 
-    assert raised.value.error_class == ErrorClass.PERMANENT
+    assert (raised.value.error_class, raised.value.outcome) == (ErrorClass.TRANSIENT, Outcome.REFUSED)
     assert "missing.png" in raised.value.message
 
 
@@ -216,7 +216,8 @@ def test_it_refuses_an_input_that_is_not_an_image(adapter, image_host):  # noqa:
     with pytest.raises(VendorError) as raised:
         adapter.submit(wash([image_host.put("notes.png", b"just text")]))
 
-    assert raised.value.error_class == ErrorClass.PERMANENT
+    # The vendor says "图片下载失败或不是有效图片" for both: a refusal the worker retries a bounded number of times.
+    assert (raised.value.error_class, raised.value.outcome) == (ErrorClass.TRANSIENT, Outcome.REFUSED)
 
 
 def test_it_accepts_every_call_of_a_split_request(adapter, simulator, image_host):  # noqa: F811

@@ -13,7 +13,7 @@ from PIL import Image
 
 from studio.simulator import lingtu as simulator_module
 from studio.simulator.core import Fault
-from studio.vendors.base import ErrorClass, InputImage, Status, SubmitRequest, VendorError
+from studio.vendors.base import ErrorClass, InputImage, Outcome, Status, SubmitRequest, VendorError
 from studio.vendors.lingtu import LingtuAdapter
 from studio.vendors.operations import Operation
 
@@ -278,7 +278,7 @@ def test_it_refuses_an_input_it_cannot_fetch_as_an_image(lingtu, image_host, con
     request = SubmitRequest(Operation.AI_MODEL, "", {"face_id": face}, (InputImage("model", url),), "bad-input")
     with pytest.raises(VendorError) as raised:
         adapter.submit(request)
-    assert raised.value.error_class == ErrorClass.PERMANENT
+    assert (raised.value.error_class, raised.value.outcome) == (ErrorClass.TRANSIENT, Outcome.REFUSED)
     assert raised.value.code == 800002
 
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from studio.simulator import suchuang as simulated
 from studio.simulator.core import Fault
-from studio.vendors.base import ErrorClass, InputImage, Status, SubmitRequest, VendorError
+from studio.vendors.base import ErrorClass, InputImage, Outcome, Status, SubmitRequest, VendorError
 from studio.vendors.operations import Operation
 from studio.vendors.suchuang import SuchuangAdapter
 from tests.vendor_fixtures import png_bytes
@@ -241,7 +241,7 @@ def test_it_reads_an_unknown_task_as_permanent(platform):
 
 
 @pytest.mark.parametrize("content", [None, b"<html>not an image</html>"])
-def test_it_refuses_a_reference_the_platform_cannot_fetch_and_charges_nothing(platform, image_host, content):  # noqa: F811
+def test_it_refuses_a_reference_the_platform_cannot_fetch_for_now_and_charges_nothing(platform, image_host, content):  # noqa: F811
     adapter, sim = platform
     url = image_host.put("page.html", content) if content else image_host.url("missing.png")
     before = adapter.balance().points
@@ -249,7 +249,7 @@ def test_it_refuses_a_reference_the_platform_cannot_fetch_and_charges_nothing(pl
     with pytest.raises(VendorError) as error:
         adapter.submit(image_request([url]))
 
-    assert error.value.error_class == ErrorClass.PERMANENT
+    assert (error.value.error_class, error.value.outcome) == (ErrorClass.TRANSIENT, Outcome.REFUSED)
     assert error.value.http_status == 400
     assert "参考图无法访问" in error.value.message
     assert adapter.balance().points == before

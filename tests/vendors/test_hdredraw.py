@@ -13,13 +13,14 @@ from studio.vendors.base import (
     FileKind,
     InputImage,
     InvalidParameters,
+    Outcome,
     Status,
     SubmitRequest,
     VendorError,
 )
 from studio.vendors.hdredraw import CATALOGUE, SUBMIT_PATHS, HdRedrawAdapter
 from studio.vendors.operations import Operation
-from tests.vendor_fixtures import png_bytes
+from tests.vendor_fixtures import png_bytes, transport_outcomes
 
 BASE_URL = "http://www.xxx.com"
 USER_KEY = "test-key"  # the document's sample key
@@ -345,6 +346,12 @@ def test_it_fails_a_completed_task_without_any_image(adapter, recorder):
         ("任务提交失败:任务队列连接超时", ErrorClass.TRANSIENT),
         ("任务提交失败:参数错误:upscale必须在1-8之间", ErrorClass.INVALID_PARAMETERS),
         ("某个未记录的错误", ErrorClass.PERMANENT),
+        ("系统繁忙,请稍后再试", ErrorClass.TRANSIENT),
+        ("服务器内部错误", ErrorClass.TRANSIENT),
+        ("系统异常", ErrorClass.TRANSIENT),
+        ("Internal Server Error", ErrorClass.TRANSIENT),
+        ("任务提交失败:任务队列已满", ErrorClass.RATE_LIMITED),
+        ("请求过于频繁", ErrorClass.RATE_LIMITED),
     ],
 )
 def test_it_classifies_each_documented_submit_error(adapter, recorder, message, error_class):
@@ -358,7 +365,12 @@ def test_it_classifies_each_documented_submit_error(adapter, recorder, message, 
 
 @pytest.mark.parametrize(
     ("message", "error_class"),
-    [("账户不存在", ErrorClass.BAD_CREDENTIALS), ("任务未找到或状态未知", ErrorClass.TRANSIENT)],
+    [
+        ("账户不存在", ErrorClass.BAD_CREDENTIALS),
+        ("任务未找到或状态未知", ErrorClass.TRANSIENT),
+        ("系统繁忙", ErrorClass.TRANSIENT),
+        ("服务器内部错误", ErrorClass.TRANSIENT),
+    ],
 )
 def test_it_classifies_each_documented_status_error(adapter, recorder, message, error_class):
     recorder.answer(json={"err_code": 1, "err_msg": message})
@@ -407,6 +419,29 @@ def test_it_takes_a_malformed_200_answer_as_transient(adapter, recorder, body):
     assert raised.value.error_class == ErrorClass.TRANSIENT
 
 
+SUBMIT_OUTCOMES = [
+    *transport_outcomes(b'{"err_code": 0, "task_id": "abc'),
+    pytest.param((429, b"Too Many Requests"), ErrorClass.RATE_LIMITED, Outcome.REFUSED, id="429"),
+    pytest.param((200, {"err_code": 1, "err_msg": "任务提交失败:队列已满"}), ErrorClass.RATE_LIMITED, Outcome.REFUSED,
+                 id="200-queue-full"),
+    pytest.param((200, {"err_code": 1, "err_msg": "任务提交失败:连接超时"}), ErrorClass.TRANSIENT, Outcome.UNKNOWN,
+                 id="200-submit-failed"),
+    pytest.param((200, {"err_code": 1, "err_msg": "系统繁忙"}), ErrorClass.TRANSIENT, Outcome.UNKNOWN, id="200-busy"),
+    pytest.param((200, {"err_code": 1, "err_msg": "扩展参数错误:expand_top必须在0.0-0.3之间"}),
+                 ErrorClass.INVALID_PARAMETERS, Outcome.REFUSED, id="invalid"),
+    pytest.param((200, {"err_code": 1, "err_msg": "账户不存在"}), ErrorClass.BAD_CREDENTIALS, Outcome.REFUSED,
+                 id="bad-key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("answer", "error_class", "outcome"), SUBMIT_OUTCOMES)
+def test_it_says_what_the_vendor_can_have_done_with_a_failed_submit(adapter, recorder, answer, error_class, outcome):
+    recorder.give(answer)
+    with pytest.raises(VendorError) as raised:
+        adapter.submit(request_for(Operation.EXPAND, {"expand_top": 0.1}))
+    assert (raised.value.error_class, raised.value.outcome) == (error_class, outcome)
+
+
 def test_it_never_puts_the_user_key_in_an_error_message(adapter, recorder):
     recorder.answer(status=500, content=b"Traceback: user_key=test-key invalid")
     recorder.answer(json={"err_code": 1, "err_msg": "账户不存在: test-key"})
@@ -426,6 +461,13 @@ def test_it_checks_the_connection_with_a_status_check_the_vendor_cannot_find(ada
     fields, _ = sent_form(recorder.last)
     assert fields["user_key"] == "test-key"
     assert recorder.last.url.path == "/api/check_task_status"
+
+
+def test_it_fails_the_connection_check_when_the_vendor_is_broken(adapter, recorder):
+    recorder.answer(json={"err_code": 1, "err_msg": "服务器内部错误"})
+    with pytest.raises(VendorError) as raised:
+        adapter.check_connection()
+    assert (raised.value.error_class, raised.value.http_status) == (ErrorClass.TRANSIENT, 200)
 
 
 def test_it_fails_the_connection_check_on_an_unknown_user_key(adapter, recorder):

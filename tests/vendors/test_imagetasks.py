@@ -8,9 +8,11 @@ import pytest
 
 from studio.simulator.core import Request
 from studio.vendors.base import (
+    CONNECTION_CHECK_TASK_ID,
     ErrorClass,
     InputImage,
     InvalidParameters,
+    Outcome,
     Status,
     SubmitRequest,
     VendorError,
@@ -18,12 +20,15 @@ from studio.vendors.base import (
 from studio.vendors.catalogue import points_per_output
 from studio.vendors.imagetasks import CATALOGUE, GPT_SIZE_TIERS, MODELS, NANO_MODELS, ImageTasksAdapter
 from studio.vendors.operations import Operation
+from tests.vendor_fixtures import transport_outcomes
 
 BASE = "https://imagetasks.example.com"
 KEY = "sk-test-0123456789"
 T2I, I2I = Operation.TEXT_TO_IMAGE, Operation.IMAGE_TO_IMAGE
 INPUT_URL = "https://example.com/input.png"
 NO_BALANCE, TRANSIENT = ErrorClass.INSUFFICIENT_BALANCE, ErrorClass.TRANSIENT
+RATE, INVALID = ErrorClass.RATE_LIMITED, ErrorClass.INVALID_PARAMETERS
+REFUSED, UNKNOWN = Outcome.REFUSED, Outcome.UNKNOWN
 
 # §6: the submit answer (already succeeded, as the document's own example).
 SUBMIT_ANSWER = {
@@ -314,6 +319,24 @@ ERROR_CASES = [
     (503, openai_error("get_channel_failed", "当前分组 default 下对于模型 NanoBanana 无可用渠道"), TRANSIENT),
     (404, envelope_error("task_not_exist", "task_not_exist"), ErrorClass.PERMANENT),
     (200, {"error": "content moderation rejected the prompt"}, ErrorClass.PERMANENT),
+    # HTTP 200 with a body code: trouble inside the vendor is never a refusal of this task
+    (200, {"code": "internal_error", "message": "internal error, please retry"}, TRANSIENT),
+    (200, envelope_error("internal_error", "服务器内部错误"), TRANSIENT),
+    (200, envelope_error("system_error", "系统异常"), TRANSIENT),
+    (200, envelope_error("error", "系统繁忙，请稍后再试"), TRANSIENT),
+    (200, openai_error("upstream_error", "upstream request failed"), TRANSIENT),
+    (200, openai_error("request_timeout", "request timed out"), TRANSIENT),
+    (200, envelope_error("service_unavailable", "service unavailable"), TRANSIENT),
+    (200, envelope_error(500, "server error"), TRANSIENT),
+    (200, envelope_error("queue_full", "任务队列已满"), ErrorClass.RATE_LIMITED),
+    (200, envelope_error("system_busy", "busy"), ErrorClass.RATE_LIMITED),
+    (200, envelope_error(429, "too many requests"), ErrorClass.RATE_LIMITED),
+    (200, envelope_error(401, "invalid token"), ErrorClass.BAD_CREDENTIALS),
+    (200, envelope_error("403", "forbidden"), ErrorClass.BAD_CREDENTIALS),
+    (200, envelope_error(400, "bad request"), ErrorClass.INVALID_PARAMETERS),
+    (200, envelope_error("invalid_request", "failed to download image from url"), TRANSIENT),
+    (200, {"code": "success", "message": "", "data": None}, TRANSIENT),
+    (200, [], TRANSIENT),
 ]  # fmt: skip
 
 
@@ -339,6 +362,74 @@ def test_it_classifies_a_query_error(recorder, status, body, error_class):
     with pytest.raises(VendorError) as raised:
         make_adapter(recorder).poll("task_xxx")
     assert raised.value.error_class == error_class
+
+
+SUBMIT_OUTCOMES = [
+    *transport_outcomes(json.dumps(SUBMIT_ANSWER).encode()[:60]),
+    pytest.param((429, openai_error("rate_limit_exceeded", "rate limit")), RATE, REFUSED, id="429"),
+    pytest.param((200, envelope_error("queue_full", "任务队列已满")), RATE, REFUSED, id="200-queue-full"),
+    pytest.param((200, {"code": "internal_error", "message": "internal error"}), TRANSIENT, UNKNOWN, id="200-internal"),
+    pytest.param((200, envelope_error("error", "系统繁忙")), TRANSIENT, UNKNOWN, id="200-busy-words"),
+    pytest.param((200, envelope_error("invalid_request", "图片下载失败")), TRANSIENT, REFUSED, id="200-no-download"),
+    pytest.param((400, openai_error("invalid_request", "failed to download")), TRANSIENT, REFUSED, id="400-fetch"),
+    pytest.param((400, openai_error("invalid_request", "size is required")), INVALID, REFUSED, id="invalid"),
+    pytest.param((200, envelope_error(401, "无效的令牌")), ErrorClass.BAD_CREDENTIALS, REFUSED, id="bad-key"),
+]
+
+
+@pytest.mark.parametrize(("answer", "error_class", "outcome"), SUBMIT_OUTCOMES)
+def test_it_says_what_the_vendor_can_have_done_with_a_failed_submit(recorder, answer, error_class, outcome):
+    recorder.give(answer)
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).submit(SubmitRequest(T2I, "NanoBanana", {"prompt": "p"}))
+    assert (raised.value.error_class, raised.value.outcome) == (error_class, outcome)
+
+
+def test_an_internal_error_at_http_200_is_never_a_refusal_of_the_job(recorder):
+    """The known bug: the vendor answered this, kept running the task and billed it."""
+    recorder.answer(json={"code": "internal_error", "message": "internal error"})
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).submit(SubmitRequest(T2I, "NanoBanana", {"prompt": "p"}))
+    assert raised.value.error_class != ErrorClass.PERMANENT
+    assert not raised.value.may_resend
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param((404, envelope_error("task_not_exist", "task_not_exist")), id="http-404"),
+        pytest.param((200, envelope_error("not_found", "task not found")), id="200-not-found"),
+        pytest.param((200, envelope_error(404, "not found")), id="200-code-404"),
+        pytest.param((200, envelope_error("error", "任务不存在")), id="200-words"),
+        pytest.param((200, {"code": "success", "message": "任务不存在", "data": None}), id="200-success-no-data"),
+    ],
+)
+def test_the_connection_check_takes_an_unknown_task_as_a_working_key(recorder, answer):
+    recorder.give(answer)
+    assert make_adapter(recorder).check_connection()
+    assert str(recorder.last.url) == f"{BASE}/v1/images/tasks/{CONNECTION_CHECK_TASK_ID}"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param((200, envelope_error(401, "invalid token")), id="200-code-401"),
+        pytest.param((200, envelope_error("403", "任务不存在或无权访问")), id="200-code-403"),
+        pytest.param((401, openai_error("invalid_api_key", "无效的令牌")), id="http-401"),
+    ],
+)
+def test_the_connection_check_says_wrong_key_for_a_refused_key(recorder, answer):
+    recorder.give(answer)
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).check_connection()
+    assert raised.value.error_class == ErrorClass.BAD_CREDENTIALS
+
+
+def test_the_connection_check_fails_on_an_internal_error(recorder):
+    recorder.answer(json={"code": "internal_error", "message": "internal error"})
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).check_connection()
+    assert raised.value.error_class == TRANSIENT
 
 
 def test_it_keeps_the_vendor_code_and_words_of_an_error(recorder):

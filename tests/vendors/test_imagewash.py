@@ -5,10 +5,20 @@ import logging
 
 import pytest
 
-from studio.vendors.base import ErrorClass, InputImage, InvalidParameters, Status, SubmitRequest, VendorError
+from studio.vendors.base import (
+    CONNECTION_CHECK_TASK_ID,
+    ErrorClass,
+    InputImage,
+    InvalidParameters,
+    Outcome,
+    Status,
+    SubmitRequest,
+    VendorError,
+)
 from studio.vendors.catalogue import points_per_output
 from studio.vendors.imagewash import CATALOGUE, ImageWashAdapter
 from studio.vendors.operations import Operation
+from tests.vendor_fixtures import transport_outcomes
 
 BASE = "https://yunfanzhilian.com"
 TOKEN = "your_token"
@@ -292,15 +302,28 @@ def test_it_reports_a_failed_task_with_the_vendors_reason(adapter, recorder):
     assert state.error.message == "洗图失败:模型生成异常"
 
 
-def test_it_reports_a_failed_task_without_reason_with_a_message(adapter, recorder):
-    answer = result_answer("failed")
-    answer["message"] = ""
-    recorder.answer(json=answer)
+def test_it_never_gives_the_envelopes_success_message_as_a_failed_tasks_reason(adapter, recorder):
+    recorder.answer(json=result_answer("failed"))  # the envelope's message is "success"
 
     state = adapter.poll("task_xxxxxxxx")
 
     assert state.status == Status.FAILED
-    assert state.error.message == "the vendor reported the task failed"
+    assert state.error.message == "the vendor reported the task failed without a reason"
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ({"error": "参考图风格冲突"}, "参考图风格冲突"),
+        ({"error": {"message": "模型生成异常"}}, "模型生成异常"),
+        ({"message": "子任务全部失败"}, "子任务全部失败"),
+        ({"errorMessage": " ", "error": None}, "the vendor reported the task failed without a reason"),
+    ],
+)
+def test_it_reads_a_failed_tasks_reason_from_data_only(adapter, recorder, reason, message):
+    recorder.answer(json=result_answer("failed", **reason))
+
+    assert adapter.poll("task_xxxxxxxx").error.message == message
 
 
 def test_it_fails_a_completed_task_without_any_file(adapter, recorder):
@@ -329,7 +352,11 @@ ERRORS = [
     pytest.param(200, envelope(1001, "金币不足,请充值"), ErrorClass.INSUFFICIENT_BALANCE, id="coins-words"),
     pytest.param(400, envelope(400, "prompt 不能为空"), ErrorClass.INVALID_PARAMETERS, id="400"),
     pytest.param(200, envelope(400, "productImages 最多 100 张"), ErrorClass.INVALID_PARAMETERS, id="200-code-400"),
-    pytest.param(400, envelope(400, "图片下载失败: https://x"), ErrorClass.PERMANENT, id="unreachable-input"),
+    pytest.param(400, envelope(400, "图片下载失败: https://x"), ErrorClass.TRANSIENT, id="unreachable-input"),
+    pytest.param(200, envelope(4001, "产品图无法访问"), ErrorClass.TRANSIENT, id="200-unreachable-input"),
+    pytest.param(200, envelope(1001, "系统繁忙,请稍后再试"), ErrorClass.TRANSIENT, id="200-busy-words"),
+    pytest.param(200, envelope(9999, "系统异常"), ErrorClass.TRANSIENT, id="200-exception-words"),
+    pytest.param(200, envelope(401, "登录超时,请重新获取 Token"), ErrorClass.BAD_CREDENTIALS, id="401-timeout-words"),
     pytest.param(429, envelope(429, "队列已满,请稍后重试"), ErrorClass.RATE_LIMITED, id="429"),
     pytest.param(200, envelope(429, "队列已满"), ErrorClass.RATE_LIMITED, id="200-code-429"),
     pytest.param(429, {"message": "Too Many Requests"}, ErrorClass.RATE_LIMITED, id="429-other-body"),
@@ -372,6 +399,80 @@ def test_it_classifies_poll_errors_as_errors_never_as_a_failed_task(adapter, rec
         adapter.poll("task_xxxxxxxx")
 
     assert raised.value.error_class == error_class
+
+
+SUBMIT_OUTCOMES = [
+    *transport_outcomes(json.dumps(DOCUMENT_RESPONSE).encode()[:90]),
+    pytest.param((429, envelope(429, "队列已满,请稍后重试")), ErrorClass.RATE_LIMITED, Outcome.REFUSED, id="429"),
+    pytest.param((200, envelope(429, "队列已满")), ErrorClass.RATE_LIMITED, Outcome.REFUSED, id="200-queue-full"),
+    pytest.param((200, envelope(500, "服务器内部错误")), ErrorClass.TRANSIENT, Outcome.UNKNOWN, id="200-code-500"),
+    pytest.param((200, envelope(1001, "系统繁忙")), ErrorClass.TRANSIENT, Outcome.UNKNOWN, id="200-busy"),
+    pytest.param((200, envelope(400, "图片下载失败")), ErrorClass.TRANSIENT, Outcome.REFUSED, id="200-no-download"),
+    pytest.param((400, envelope(400, "产品图无法访问")), ErrorClass.TRANSIENT, Outcome.REFUSED, id="400-no-access"),
+    pytest.param((200, envelope(400, "prompt 不能为空")), ErrorClass.INVALID_PARAMETERS, Outcome.REFUSED, id="invalid"),
+    pytest.param((200, envelope(401, "X-API-Token 无效")), ErrorClass.BAD_CREDENTIALS, Outcome.REFUSED, id="bad-key"),
+]
+
+
+@pytest.mark.parametrize(("answer", "error_class", "outcome"), SUBMIT_OUTCOMES)
+def test_it_says_what_the_vendor_can_have_done_with_a_failed_submit(adapter, recorder, answer, error_class, outcome):
+    recorder.give(answer)
+
+    with pytest.raises(VendorError) as raised:
+        adapter.submit(document_request())
+
+    assert (raised.value.error_class, raised.value.outcome) == (error_class, outcome)
+
+
+def test_an_unreachable_input_on_a_gateway_error_page_stays_unknown(adapter, recorder):
+    recorder.answer(status=502, content="<html><body>网站无法访问</body></html>".encode())
+
+    with pytest.raises(VendorError) as raised:
+        adapter.submit(document_request())
+
+    assert raised.value.outcome == Outcome.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param((404, envelope(404, "任务不存在")), id="http-404"),
+        pytest.param((200, envelope(404, "任务不存在")), id="200-code-404"),
+        pytest.param((200, envelope(400, "任务不存在")), id="200-words"),
+        pytest.param((200, {"code": 200, "message": "任务不存在", "data": None}), id="200-no-data"),
+    ],
+)
+def test_the_connection_check_takes_an_unknown_task_as_a_working_key(adapter, recorder, answer):
+    recorder.give(answer)
+
+    assert adapter.check_connection()
+    assert recorder.last.url.params["taskId"] == CONNECTION_CHECK_TASK_ID
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param((200, envelope(401, "X-API-Token 无效")), id="200-code-401"),
+        pytest.param((200, envelope(403, "任务不存在或无权限")), id="200-code-403"),
+        pytest.param((401, envelope(401, "token 不存在")), id="http-401"),
+    ],
+)
+def test_the_connection_check_says_wrong_key_for_a_refused_token(adapter, recorder, answer):
+    recorder.give(answer)
+
+    with pytest.raises(VendorError) as raised:
+        adapter.check_connection()
+
+    assert raised.value.error_class == ErrorClass.BAD_CREDENTIALS
+
+
+def test_the_connection_check_fails_when_the_vendor_is_broken(adapter, recorder):
+    recorder.answer(json=envelope(500, "服务器内部错误"))
+
+    with pytest.raises(VendorError) as raised:
+        adapter.check_connection()
+
+    assert raised.value.error_class == ErrorClass.TRANSIENT
 
 
 def test_it_keeps_the_token_out_of_error_messages(adapter, recorder):

@@ -10,9 +10,18 @@ import time
 import pytest
 from PIL import Image
 
-from studio.vendors.base import ErrorClass, InputImage, InvalidParameters, Status, SubmitRequest, VendorError
+from studio.vendors.base import (
+    ErrorClass,
+    InputImage,
+    InvalidParameters,
+    Outcome,
+    Status,
+    SubmitRequest,
+    VendorError,
+)
 from studio.vendors.lingtu import CATALOGUE, LingtuAdapter
 from studio.vendors.operations import Operation
+from tests.vendor_fixtures import transport_outcomes
 
 BASE = "https://open.lingtu.example"
 CREDENTIALS = {"app_key": "app-7f3a", "secret": "lingtu-secret-9c2e"}
@@ -385,7 +394,7 @@ def test_it_lists_faces_and_uses_them_to_check_the_connection(recorder):
     [
         (800000, "剩余生成次数不足", ErrorClass.INSUFFICIENT_BALANCE),
         (800001, "文本不能为空或长度过长", ErrorClass.INVALID_PARAMETERS),
-        (800002, "图片不能为空或无法访问", ErrorClass.PERMANENT),
+        (800002, "图片不能为空或无法访问", ErrorClass.TRANSIENT),
         (800003, "风格错误", ErrorClass.INVALID_PARAMETERS),
         (800004, "宽高比错误", ErrorClass.INVALID_PARAMETERS),
         ("800000", "剩余生成次数不足", ErrorClass.INSUFFICIENT_BALANCE),
@@ -422,6 +431,11 @@ def test_it_classifies_a_failed_signature_as_bad_credentials(recorder, http_stat
         (404, {"json": {"code": 404, "message": "任务不存在"}}, ErrorClass.PERMANENT),
         (400, {"json": {"code": 400, "message": "requestId不能为空"}}, ErrorClass.INVALID_PARAMETERS),
         (200, {"json": {"code": 812345, "message": "内容违规"}}, ErrorClass.PERMANENT),
+        (200, {"json": {"code": 812345, "message": "系统繁忙"}}, ErrorClass.TRANSIENT),
+        (200, {"json": {"code": 1, "message": "服务器内部错误"}}, ErrorClass.TRANSIENT),
+        (200, {"json": {"code": "INTERNAL_ERROR", "message": "internal error"}}, ErrorClass.TRANSIENT),
+        (200, {"json": {"code": "QUEUE_FULL", "message": "排队人数过多"}}, ErrorClass.RATE_LIMITED),
+        (200, {"json": {"code": 403, "message": "请求超时或签名过期"}}, ErrorClass.BAD_CREDENTIALS),
     ],
 )
 def test_it_classifies_http_errors(recorder, http_status, answer, error_class):
@@ -430,6 +444,69 @@ def test_it_classifies_http_errors(recorder, http_status, answer, error_class):
         make_adapter(recorder).poll(JOB_ID)
     assert raised.value.error_class == error_class
     assert raised.value.http_status == http_status
+
+
+RATE, TRANSIENT, REFUSED, UNKNOWN = ErrorClass.RATE_LIMITED, ErrorClass.TRANSIENT, Outcome.REFUSED, Outcome.UNKNOWN
+SUBMIT_OUTCOMES = [
+    *transport_outcomes(b'"8076719832378114048'),
+    pytest.param((429, {"code": 429, "message": "请求过于频繁"}), RATE, REFUSED, id="429"),
+    pytest.param((200, {"code": 429, "message": "请求过于频繁"}), RATE, REFUSED, id="200-429"),
+    pytest.param((200, {"code": 500, "message": "系统异常"}), TRANSIENT, UNKNOWN, id="200-code-500"),
+    pytest.param((200, {"code": 812345, "message": "系统繁忙"}), TRANSIENT, UNKNOWN, id="200-busy"),
+    pytest.param((200, {"code": 800002, "message": "图片不能为空或无法访问"}), TRANSIENT, REFUSED, id="200-800002"),
+    pytest.param((400, {"code": 800002, "message": ""}), TRANSIENT, REFUSED, id="800002-no-words"),
+    pytest.param((200, {"code": 800004, "message": "宽高比错误"}), ErrorClass.INVALID_PARAMETERS, REFUSED, id="bad"),
+    pytest.param((200, {"code": 401, "message": "签名校验失败"}), ErrorClass.BAD_CREDENTIALS, REFUSED, id="bad-key"),
+]
+
+
+@pytest.mark.parametrize(("answer", "error_class", "outcome"), SUBMIT_OUTCOMES)
+def test_it_says_what_the_vendor_can_have_done_with_a_failed_submit(recorder, answer, error_class, outcome):
+    recorder.give(answer)
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).submit(change_background())
+    assert (raised.value.error_class, raised.value.outcome) == (error_class, outcome)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda adapter: adapter.poll(JOB_ID), id="result"),
+        pytest.param(lambda adapter: adapter.cancel(JOB_ID), id="cancel"),
+        pytest.param(lambda adapter: adapter.backgrounds(), id="bgs"),
+        pytest.param(lambda adapter: adapter.faces(), id="faces"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("body", "error_class"),
+    [
+        ({"code": 500, "message": "服务器内部错误"}, ErrorClass.TRANSIENT),
+        ({"code": 812345, "message": "系统繁忙"}, ErrorClass.TRANSIENT),
+        ({"code": "INTERNAL_ERROR", "message": ""}, ErrorClass.TRANSIENT),
+        ({"code": 429, "message": "请求过于频繁"}, ErrorClass.RATE_LIMITED),
+        ({"code": 401, "message": "签名校验失败"}, ErrorClass.BAD_CREDENTIALS),
+    ],
+)
+def test_every_endpoint_reads_an_error_sent_with_http_200(recorder, call, body, error_class):
+    recorder.answer(json=body)
+    with pytest.raises(VendorError) as raised:
+        call(make_adapter(recorder))
+    assert (raised.value.error_class, raised.value.http_status) == (error_class, 200)
+
+
+@pytest.mark.parametrize(
+    ("body", "error_class"),
+    [
+        ({"code": 401, "message": "签名校验失败"}, ErrorClass.BAD_CREDENTIALS),
+        ({"code": 403, "message": "forbidden"}, ErrorClass.BAD_CREDENTIALS),
+        ({"code": 500, "message": "系统异常"}, ErrorClass.TRANSIENT),
+    ],
+)
+def test_the_connection_check_reads_an_error_sent_with_http_200(recorder, body, error_class):
+    recorder.answer(json=body)
+    with pytest.raises(VendorError) as raised:
+        make_adapter(recorder).check_connection()
+    assert raised.value.error_class == error_class
 
 
 def test_it_treats_malformed_json_as_transient(recorder):

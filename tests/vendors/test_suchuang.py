@@ -9,6 +9,7 @@ from studio.vendors.base import (
     FileKind,
     InputImage,
     InvalidParameters,
+    Outcome,
     Status,
     SubmitRequest,
     VendorError,
@@ -16,6 +17,7 @@ from studio.vendors.base import (
 from studio.vendors.catalogue import catalogue
 from studio.vendors.operations import Operation
 from studio.vendors.suchuang import CATALOGUE, SuchuangAdapter
+from tests.vendor_fixtures import transport_outcomes
 
 BASE = "http://localhost:8081"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token.signature"
@@ -318,8 +320,14 @@ def test_it_classifies_every_documented_error(adapter, recorder, code, message, 
     [
         (500, "积分不足,当前积分:10,需要:30", ErrorClass.INSUFFICIENT_BALANCE),
         (500, "用户未登录", ErrorClass.BAD_CREDENTIALS),
-        (400, "参数错误:参考图无法访问或不是图片: https://example.com/ref1.jpg", ErrorClass.PERMANENT),
+        (400, "参数错误:参考图无法访问或不是图片: https://example.com/ref1.jpg", ErrorClass.TRANSIENT),
+        (400, "参考图下载失败", ErrorClass.TRANSIENT),
         (418, "未知错误", ErrorClass.PERMANENT),
+        (1001, "系统繁忙,请稍后再试", ErrorClass.TRANSIENT),
+        (9999, "系统异常", ErrorClass.TRANSIENT),
+        ("INTERNAL_ERROR", "服务器内部错误", ErrorClass.TRANSIENT),
+        (1002, "任务队列已满", ErrorClass.RATE_LIMITED),
+        (401, "登录超时,请重新登录", ErrorClass.BAD_CREDENTIALS),
     ],
 )
 def test_it_recognises_the_words_the_documents_error_handling_checks(adapter, recorder, code, message, expected):
@@ -329,6 +337,77 @@ def test_it_recognises_the_words_the_documents_error_handling_checks(adapter, re
         adapter.poll("TASK-1")
 
     assert error.value.error_class == expected
+
+
+def envelope(code, message):
+    return {"code": code, "message": message, "data": None}
+
+
+SUBMIT_OUTCOMES = [
+    *transport_outcomes(json.dumps({"code": 200, "message": "success", "data": submitted()}).encode()[:70]),
+    pytest.param((429, envelope(429, "请求过于频繁")), ErrorClass.RATE_LIMITED, Outcome.REFUSED, id="429"),
+    pytest.param((200, envelope(1002, "任务队列已满")), ErrorClass.RATE_LIMITED, Outcome.REFUSED, id="200-queue-full"),
+    pytest.param((200, envelope(500, "服务器错误")), ErrorClass.TRANSIENT, Outcome.UNKNOWN, id="200-code-500"),
+    pytest.param((200, envelope(1001, "系统繁忙")), ErrorClass.TRANSIENT, Outcome.UNKNOWN, id="200-busy"),
+    pytest.param((200, envelope(400, "参考图无法访问")), ErrorClass.TRANSIENT, Outcome.REFUSED, id="200-no-access"),
+    pytest.param((400, envelope(400, "参考图下载失败")), ErrorClass.TRANSIENT, Outcome.REFUSED, id="400-no-download"),
+    pytest.param((200, envelope(400, "参数错误")), ErrorClass.INVALID_PARAMETERS, Outcome.REFUSED, id="invalid"),
+    pytest.param((200, envelope(401, "未登录或Token过期")), ErrorClass.BAD_CREDENTIALS, Outcome.REFUSED, id="bad-key"),
+]
+
+
+@pytest.mark.parametrize(("answer", "error_class", "outcome"), SUBMIT_OUTCOMES)
+def test_it_says_what_the_platform_can_have_done_with_a_failed_submit(adapter, recorder, answer, error_class, outcome):
+    recorder.give(answer)
+
+    with pytest.raises(VendorError) as error:
+        adapter.submit(image_request(["https://example.com/ref1.jpg"]))
+
+    assert (error.value.error_class, error.value.outcome) == (error_class, outcome)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda adapter: adapter.poll("TASK-1"), id="detail"),
+        pytest.param(lambda adapter: adapter.task_list(), id="list"),
+        pytest.param(lambda adapter: adapter.balance(), id="balance"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("body", "error_class"),
+    [
+        (envelope(500, "服务器内部错误"), ErrorClass.TRANSIENT),
+        (envelope(1001, "系统繁忙"), ErrorClass.TRANSIENT),
+        (envelope(429, "请求过于频繁"), ErrorClass.RATE_LIMITED),
+        (envelope(401, "未登录或Token过期"), ErrorClass.BAD_CREDENTIALS),
+        ({"code": 200, "message": "success", "data": None}, ErrorClass.TRANSIENT),
+    ],
+)
+def test_every_endpoint_reads_an_error_sent_with_http_200(adapter, recorder, call, body, error_class):
+    recorder.answer(json=body)
+
+    with pytest.raises(VendorError) as error:
+        call(adapter)
+
+    assert (error.value.error_class, error.value.http_status) == (error_class, 200)
+
+
+@pytest.mark.parametrize("code", [401, 403])
+def test_the_connection_check_says_wrong_key_for_a_refused_token_at_http_200(adapter, recorder, code):
+    recorder.answer(json=envelope(code, "未登录或Token过期"))
+
+    with pytest.raises(VendorError) as error:
+        adapter.check_connection()
+
+    assert error.value.error_class == ErrorClass.BAD_CREDENTIALS
+
+
+def test_the_connection_check_works_with_a_good_token(adapter, recorder):
+    recorder.answer(json=BALANCE_EXAMPLE)
+
+    assert adapter.check_connection()
+    assert recorder.last.url.path == "/user/points/consumption/balance"
 
 
 def test_it_treats_a_non_json_server_error_as_transient(adapter, recorder):
