@@ -238,8 +238,7 @@ def _stop_uncertain(task: Task, reason: str) -> None:
         error_class=UNCERTAIN,
         message=_(
             "Sent to the vendor, but its answer was lost (%(reason)s). The vendor may have made and charged "
-            "this task; it cannot tell us, so it was not sent again. Its points are refunded. An admin can "
-            "check the vendor's records (Admin → Vendor check); send it again only if you accept paying twice."
+            "this task and cannot tell us, so it was not sent again. Its points are refunded."
         )
         % {"reason": reason},
     )

@@ -249,7 +249,7 @@ class HdRedrawAdapter(Adapter):
             raise _http_error(response, self.http.redact)
         answer = response.json()
         if not isinstance(answer, dict) or answer.get("err_code") not in (0, 1):
-            snippet = self.http.redact(response.text[:200])
+            snippet = self.http.redact(response.summary)
             raise VendorError(
                 ErrorClass.TRANSIENT, f"unexpected answer from the vendor: {snippet!r}", http_status=response.status
             )
@@ -329,7 +329,7 @@ def _http_error(response: VendorResponse, redact: Callable[[str], str]) -> Vendo
         body = None
     message = str(body["err_msg"]) if isinstance(body, dict) and body.get("err_msg") else ""
     error_class = _class_of_message(message) or _class_of_http_status(response.status)
-    message = redact(message or f"HTTP {response.status}: {response.text[:200]}")
+    message = redact(message or f"HTTP {response.status}: {response.summary}")
     return VendorError(error_class, message, http_status=response.status)
 
 

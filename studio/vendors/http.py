@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import time
@@ -31,6 +32,7 @@ from studio.vendors.base import ErrorClass, Outcome, VendorError
 
 logger = logging.getLogger(__name__)
 
+TAGS = re.compile(r"<[^>]*>")
 # Raised before a single byte of the request left: the vendor cannot have done anything.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
@@ -55,7 +57,7 @@ class VendorResponse:
         try:
             return json.loads(self.content)
         except ValueError:
-            snippet = self.content[:200].decode("utf-8", "replace")
+            snippet = self.summary
             raise VendorError(
                 ErrorClass.TRANSIENT, f"malformed JSON from vendor: {snippet!r}", http_status=self.status
             ) from None
@@ -63,6 +65,12 @@ class VendorResponse:
     @property
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
+
+    @property
+    def summary(self) -> str:
+        """The body in a few words for a message: a gateway's HTML error page becomes its text."""
+        text = TAGS.sub(" ", self.content[:2000].decode("utf-8", "replace")) if b"<" in self.content[:200] else self.text
+        return " ".join(text.split())[:200]
 
 
 class VendorHttp:

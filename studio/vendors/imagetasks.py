@@ -330,7 +330,7 @@ def _body_or_error(response, redact: Redact) -> Any:
         try:
             body = response.json()
         except VendorError:
-            body = response.text[:200]
+            body = response.summary
         raise _error_from_body(body, response.status, redact)
     return response.json()
 

@@ -264,7 +264,7 @@ class ImageWashAdapter(Adapter):
         body = _json_object_or_none(response)
         code = body.get("code") if body else None
         if response.status >= 400 or (code is not None and _int_or_none(code) != SUCCESS_CODE):
-            message = self.http.redact(_message(body) or response.text[:200] or f"HTTP {response.status}")
+            message = self.http.redact(_message(body) or response.summary or f"HTTP {response.status}")
             numbers = [n for n in (_int_or_none(code), response.status) if n is not None and n != SUCCESS_CODE]
             raise unreachable_input_error(message, code=code, http_status=response.status) or VendorError(
                 _error_class(numbers, code, message), message, code=code, http_status=response.status

@@ -385,7 +385,7 @@ class LingtuAdapter(Adapter):
         if 200 <= response.status < 300 and _is_success_code(code):
             return
         if not message:
-            message = response.text[:200] if not isinstance(answer, dict) else ""
+            message = response.summary if not isinstance(answer, dict) else ""
         message = self.http.redact(message or f"HTTP {response.status}")
         unreachable = code == INPUT_UNREACHABLE_CODE and response.status < 500
         raise unreachable_input_error(message, code=code, http_status=response.status) or VendorError(

@@ -383,7 +383,7 @@ def _envelope(response: VendorResponse) -> dict[str, Any]:
         body = response.json()
     except VendorError:
         if response.status != 200:
-            return {"code": response.status, "message": response.text[:200] or f"HTTP {response.status}"}
+            return {"code": response.status, "message": response.summary or f"HTTP {response.status}"}
         raise
     if not isinstance(body, dict):
         raise VendorError(ErrorClass.TRANSIENT, "the answer is not a JSON object", http_status=response.status)
