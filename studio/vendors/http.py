@@ -69,7 +69,9 @@ class VendorResponse:
     @property
     def summary(self) -> str:
         """The body in a few words for a message: a gateway's HTML error page becomes its text."""
-        text = TAGS.sub(" ", self.content[:2000].decode("utf-8", "replace")) if b"<" in self.content[:200] else self.text
+        text = self.content[:2000].decode("utf-8", "replace")
+        if "<" in text[:200]:
+            text = TAGS.sub(" ", text)
         return " ".join(text.split())[:200]
 
 
