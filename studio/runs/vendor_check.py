@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Max, Min, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from studio.runs.models import Task, TaskState
+from studio.runs.models import Task, TaskState, task_vendor_cost
 from studio.vendors.base import NotSupported, VendorError, VendorTaskRecord
 from studio.vendors.models import VendorAccount
 
@@ -73,83 +75,92 @@ class AccountCheck:
 
 
 def vendor_check(*, days: int = 7, ask_vendors: bool = True, now: datetime | None = None) -> list[AccountCheck]:
-    """One AccountCheck per vendor account that was used (or has tasks at the vendor) in the last `days`."""
+    """One AccountCheck per vendor account that was used (or has tasks at the vendor) in the last `days`.
+
+    Day rows and the hdredraw trail are sums in the database; only problem tasks are loaded, so the
+    check costs the same with ten tasks a day or a hundred thousand.
+    """
     now = now or timezone.now()
     since = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     checks = []
     for account in VendorAccount.objects.order_by("kind", "name"):
-        tasks = list(
-            Task.objects.filter(account=account, sent_at__gte=since)
-            .annotate(images=Count("outputs"))
-            .only("id", "run_id", "index", "state", "sent_at", "vendor_task_id", "submitted_details", "result",
-                  "error_message", "outputs_expected")
-            .order_by("sent_at")
-        )  # fmt: skip
+        tasks = Task.objects.filter(account=account, sent_at__gte=since)
         check = AccountCheck(account, _days(tasks, since, days))
-        check.uncertain = [task for task in tasks if task.state == TaskState.UNCERTAIN]
-        check.charged_without_outputs = [task for task in tasks if _charged_without_outputs(task)]
+        check.uncertain = list(tasks.filter(state=TaskState.UNCERTAIN).order_by("sent_at").only(*PROBLEM_FIELDS))
+        check.charged_without_outputs = _charged_without_outputs(tasks)
         check.unexplained_package_runs = _unexplained_package_runs(tasks)
         if ask_vendors:
-            _compare_with_vendor_list(check, tasks, since)
-        if tasks or check.orphans or check.vendor_error:
+            _compare_with_vendor_list(check, since)
+        if any(row.sent for row in check.days) or check.orphans or check.vendor_error:
             checks.append(check)
     return checks
 
 
-def _days(tasks: list[Task], since: datetime, days: int) -> list[DayRow]:
+PROBLEM_FIELDS = ("id", "run_id", "index", "state", "sent_at", "vendor_task_id", "result", "submitted_details")
+
+
+def _vendor_cost():
+    """What the vendor said it charged: with its result (suchuang, hdredraw) or at submit (imagewash)."""
+    return Coalesce(task_vendor_cost(), Cast(KT("submitted_details__cost"), IntegerField()))
+
+
+def _days(tasks, since: datetime, days: int) -> list[DayRow]:
     rows = {since.date() + timedelta(days=n): None for n in range(days)}
     rows = {day: DayRow(day) for day in rows}
-    for task in tasks:
-        row = rows[timezone.localtime(task.sent_at).date()]
-        row.sent += 1
-        row.accepted += bool(task.vendor_task_id)
-        row.adopted += bool(task.submitted_details.get("adopted"))
-        row.uncertain += task.state == TaskState.UNCERTAIN
-        row.studio_cost += _vendor_cost(task) or 0
+    sums = (
+        tasks.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(
+            sent=Count("id"),
+            accepted=Count("id", filter=~Q(vendor_task_id="")),
+            adopted=Count("id", filter=Q(submitted_details__adopted=True)),
+            uncertain=Count("id", filter=Q(state=TaskState.UNCERTAIN)),
+            studio_cost=Sum(_vendor_cost()),
+        )
+    )
+    for sum_row in sums:
+        row = rows.get(sum_row["day"])
+        if row is not None:
+            row.sent, row.accepted, row.adopted = sum_row["sent"], sum_row["accepted"], sum_row["adopted"]
+            row.uncertain, row.studio_cost = sum_row["uncertain"], sum_row["studio_cost"] or 0
     return sorted(rows.values(), key=lambda row: row.day, reverse=True)
 
 
-def _vendor_cost(task: Task) -> int | None:
-    cost = task.result.get("cost") if task.result.get("cost") is not None else task.submitted_details.get("cost")
-    try:
-        return int(cost) if cost is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _charged_without_outputs(task: Task) -> bool:
+def _charged_without_outputs(tasks) -> list[Task]:
     """The vendor charged for a task it reported done, and Studio has no file of it (expired links, bad files).
 
     A task the vendor itself reported failed is left out: suchuang says so (its cost becomes 0), and imagewash
     gives failed children's coins back (cost.refundedCoins), which its result answer does not repeat.
     """
-    reported_failed = task.result.get("status") == "failed"
-    return task.is_finished and task.images == 0 and not reported_failed and (_vendor_cost(task) or 0) > 0
+    return list(
+        tasks.filter(state=TaskState.FAILED, outputs__isnull=True)
+        .exclude(result__status="failed")
+        .annotate(cost=_vendor_cost())
+        .filter(cost__gt=0)
+        .order_by("sent_at")
+        .only(*PROBLEM_FIELDS)
+    )
 
 
-def _unexplained_package_runs(tasks: list[Task]) -> int:
+def _unexplained_package_runs(tasks) -> int:
     """hdredraw: how much more remaining_count fell than the tasks the vendor accepted in that time.
 
     The span runs from the highest count seen before a submit to the lowest seen after one; the tasks
     charged in it are the accepted ones sent with a known count before them (an install's very first
     task has none). With tasks in flight together this is a bound, not an exact account.
     """
-    before = [_count(task.submitted_details.get("balance_before")) for task in tasks]
-    after = [_count(task.submitted_details.get("balance_after")) for task in tasks]
-    seen_before = [value for value in before if value is not None]
-    seen_after = [value for value in after if value is not None]
-    if not seen_before or not seen_after:
+    before = Cast(KT("submitted_details__balance_before__remaining_count"), IntegerField())
+    after = Cast(KT("submitted_details__balance_after__remaining_count"), IntegerField())
+    known_before = Q(submitted_details__balance_before__remaining_count__isnull=False)
+    trail = tasks.aggregate(
+        top=Max(before), bottom=Min(after), charged=Count("id", filter=known_before & ~Q(vendor_task_id=""))
+    )
+    if trail["top"] is None or trail["bottom"] is None:
         return 0
-    used = max(seen_before) - min(seen_after)
-    charged = sum(1 for task, count in zip(tasks, before, strict=True) if task.vendor_task_id and count is not None)
-    return max(0, used - charged)
+    return max(0, trail["top"] - trail["bottom"] - trail["charged"])
 
 
-def _count(balance) -> int | None:
-    return balance.get("remaining_count") if isinstance(balance, dict) else None
-
-
-def _compare_with_vendor_list(check: AccountCheck, tasks: list[Task], since: datetime) -> None:
+def _compare_with_vendor_list(check: AccountCheck, since: datetime) -> None:
     try:
         listed: list[VendorTaskRecord] = check.account.adapter().list_tasks(since=since)
     except NotSupported:
@@ -158,12 +169,7 @@ def _compare_with_vendor_list(check: AccountCheck, tasks: list[Task], since: dat
         check.vendor_error = error.message
         return
     check.vendor_lists_tasks = True
-    known = {task.vendor_task_id for task in tasks if task.vendor_task_id}
-    known |= set(  # tasks sent before the window can still be listed in it (clocks differ)
-        Task.objects.filter(account=check.account, vendor_task_id__in=[r.vendor_task_id for r in listed]).values_list(
-            "vendor_task_id", flat=True
-        )
-    )
+    known = _known_ids(check.account, [record.vendor_task_id for record in listed])
     rows = {row.day: row for row in check.days}
     for row in rows.values():
         row.vendor_tasks = row.vendor_cost = 0
@@ -174,3 +180,14 @@ def _compare_with_vendor_list(check: AccountCheck, tasks: list[Task], since: dat
             row.vendor_cost += record.cost or 0
         if record.vendor_task_id not in known:
             check.orphans.append(Orphan(record.vendor_task_id, record.created_at, record.cost))
+
+
+def _known_ids(account: VendorAccount, vendor_ids: list[str], chunk: int = 500) -> set[str]:
+    """Which of these vendor task ids are Studio's (in chunks: SQLite limits a query's parameters)."""
+    known: set[str] = set()
+    for start in range(0, len(vendor_ids), chunk):
+        ids = vendor_ids[start : start + chunk]
+        known |= set(
+            Task.objects.filter(account=account, vendor_task_id__in=ids).values_list("vendor_task_id", flat=True)
+        )
+    return known

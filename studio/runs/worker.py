@@ -262,7 +262,7 @@ def _request(task: Task) -> SubmitRequest:
 
 def _poll(task: Task) -> None:
     adapter = task.account.adapter()
-    if task.run.cancel_requested_at and not task.submitted_details.get("cancel_tried"):
+    if task.run.cancel_requested_at and adapter.can_cancel and not task.submitted_details.get("cancel_tried"):
         task.submitted_details = {**task.submitted_details, "cancel_tried": True}  # asked once, not every poll
         task.save(update_fields=["submitted_details", "updated_at"])
         if _cancel_at_vendor(adapter, task):
@@ -493,6 +493,8 @@ def _mark_run_running(run: Run) -> None:
 
 def _cancel_at_vendor(adapter, task: Task) -> bool:
     """Best effort: most vendors cannot cancel, and lingtu only while the job still waits."""
+    if not adapter.can_cancel:
+        return False
     with contextlib.suppress(NotSupported, VendorError):
         return adapter.cancel(task.vendor_task_id)
     return False

@@ -216,10 +216,6 @@ class Adapter(ABC):
     cost_unit: ClassVar[Any] = ""  # the unit of TaskState.cost ("coins", "points"); "" if the vendor says none
     default_deadline_seconds: ClassVar[int] = 15 * 60  # from the vendor's acceptance to giving up on a result
 
-    @classmethod
-    def idempotent_submit(cls) -> bool:
-        return cls.lost_task_recovery == LostTaskRecovery.RESEND
-
     def __init__(self, *, base_url: str, credentials: dict[str, str], http=None, options: dict | None = None):
         from studio.vendors.http import VendorHttp
 
