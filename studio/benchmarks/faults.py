@@ -15,10 +15,10 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import connection
 from django.db.models import Sum
 from PIL import Image
 
@@ -150,16 +150,18 @@ def drive_all(runs: list[Run], *, timeout: float, workers: int) -> int:
     """Plays the driver and `workers` worker threads until every run is over; returns how many are not."""
     ids = [run.pk for run in runs]
     deadline = time.monotonic() + timeout
-    with ThreadPoolExecutor(max_workers=workers, initializer=close_old_connections) as pool:
-        while time.monotonic() < deadline:
-            open_runs = Run.objects.filter(pk__in=ids, finished_at=None).count()
-            if not open_runs:
-                return 0
-            steps = [pool.submit(_step, task_id, token) for task_id, token in claim_due_tasks()]
-            for step in steps:
-                step.result()
-            if not steps:
-                time.sleep(0.05)
+    in_hand: set[Future] = set()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while time.monotonic() < deadline and Run.objects.filter(pk__in=ids, finished_at=None).exists():
+            # Claimed tasks are the steps' own: claiming again while they run never hands one out twice.
+            if len(in_hand) < workers * 2:
+                in_hand |= {pool.submit(_step, task_id, token) for task_id, token in claim_due_tasks(limit=workers)}
+            done = {step for step in in_hand if step.done()}
+            for step in done:
+                step.result()  # a step's own error fails the benchmark loudly
+            in_hand -= done
+            time.sleep(0.02)
+        wait(in_hand)
     return Run.objects.filter(pk__in=ids, finished_at=None).count()
 
 
@@ -167,7 +169,7 @@ def _step(task_id: int, token: str) -> None:
     try:
         task_step(task_id, token)
     finally:
-        close_old_connections()
+        connection.close()  # a worker thread's connection must not outlive it (PostgreSQL keeps it open)
 
 
 def one_job(kind: str, accounts: dict, project, user, *, number: int = 0, prompt: str = "a clean studio product photo"):

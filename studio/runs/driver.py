@@ -69,21 +69,22 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
     """Due tasks, each claimed for TASK_CLAIM_SECONDS with a token: only the step holding it may act.
 
     A waiting task is claimed only while its vendor account has a free slot, so a run of hundreds of
-    jobs does not flood the queue with steps that can only find the vendor busy.
+    jobs does not flood the queue with steps that can only find the vendor busy. Waiting tasks of a full
+    account are left out of the query itself: ahead of everything else in due order, they would otherwise
+    fill the candidates and starve the polls that free the slots.
     """
     now = timezone.now()
+    free = _free_slots(now)
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     due = Q(
-        state__in=[TaskState.PENDING, TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING],
-        next_action_at__lte=now,
-    )
+        state__in=[TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now
+    ) | Q(state=TaskState.PENDING, next_action_at__lte=now, account_id__in=[pk for pk, n in free.items() if n > 0])
     lost = Q(state=TaskState.SUBMITTING) & unclaimed  # its worker died (or failed) mid-call
     candidates = (
         Task.objects.filter((unclaimed & due) | lost)
         .order_by("next_action_at")
         .values_list("pk", "state", "account_id")[: limit * 10]
     )
-    free = _free_slots(now)
     claimed = []
     until = now + timedelta(seconds=settings.TASK_CLAIM_SECONDS)
     for task_id, state, account_id in candidates:
