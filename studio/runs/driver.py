@@ -76,9 +76,9 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
     now = timezone.now()
     free = _free_slots(now)
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    due = Q(
-        state__in=[TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now
-    ) | Q(state=TaskState.PENDING, next_action_at__lte=now, account_id__in=[pk for pk, n in free.items() if n > 0])
+    due = Q(state__in=[TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING], next_action_at__lte=now) | Q(
+        state=TaskState.PENDING, next_action_at__lte=now, account_id__in=[pk for pk, n in free.items() if n > 0]
+    )
     lost = Q(state=TaskState.SUBMITTING) & unclaimed  # its worker died (or failed) mid-call
     candidates = (
         Task.objects.filter((unclaimed & due) | lost)

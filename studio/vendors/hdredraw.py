@@ -60,10 +60,9 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
-    is_not_found,
-    trouble_class,
 )
 from studio.vendors.catalogue import CatalogueEntry
+from studio.vendors.errors import is_not_found, trouble_class
 from studio.vendors.http import VendorResponse
 from studio.vendors.operations import Operation
 from studio.vendors.params import Param

@@ -58,10 +58,9 @@ from studio.vendors.base import (
     SubmitRequest,
     TaskState,
     VendorError,
-    trouble_class,
-    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
+from studio.vendors.errors import trouble_class, unreachable_input_error
 from studio.vendors.operations import Operation
 from studio.vendors.params import Param
 

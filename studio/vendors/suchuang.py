@@ -60,10 +60,9 @@ from studio.vendors.base import (
     TaskState,
     VendorError,
     VendorTaskRecord,
-    trouble_class,
-    unreachable_input_error,
 )
 from studio.vendors.catalogue import CatalogueEntry
+from studio.vendors.errors import trouble_class, unreachable_input_error
 from studio.vendors.http import VendorResponse
 from studio.vendors.operations import Operation
 from studio.vendors.params import Param

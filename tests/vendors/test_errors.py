@@ -6,10 +6,8 @@ from studio.vendors.base import (
     ErrorClass,
     Outcome,
     VendorError,
-    is_not_found,
-    trouble_class,
-    unreachable_input_error,
 )
+from studio.vendors.errors import is_not_found, trouble_class, unreachable_input_error
 
 
 @pytest.mark.parametrize(
