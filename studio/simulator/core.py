@@ -232,6 +232,7 @@ class Simulator:
         self.latency = latency
         self.seed = seed
         self.random = random.Random(seed)  # draws every rate fault, so a seed replays the same misbehaviour
+        self.errors_as_200: set[str] = set()  # vendors whose JSON error answers come with HTTP 200
         self.public_url = public_url.rstrip("/")
         self.lock = threading.RLock()
         self.routes: list[Route] = []
@@ -364,6 +365,7 @@ class Simulator:
             self.faults.clear()
             self.calls.clear()
             self.ledger.clear()
+            self.errors_as_200.clear()
             self.random = random.Random(self.seed)
 
     # Dispatch ----------------------------------------------------------------------------------
@@ -389,6 +391,8 @@ class Simulator:
         if fault and not fault.reaches_vendor:
             return self._refusal(fault, route.vendor)
         response = route.handler(request, **kwargs)
+        if route.vendor in self.errors_as_200 and response.status >= 400 and "json" in response.content_type:
+            response = replace(response, status=200)  # the error stays in the body, as many vendors send it
         return self._spoiled(fault, response) if fault else response
 
     def _refusal(self, fault: Fault, vendor: str) -> Response:
@@ -440,7 +444,11 @@ class Simulator:
                 self.latency = float(settings["latency"])
             if "seed" in settings:
                 self.reseed(settings["seed"])
-            return json_response({"latency": self.latency, "seed": self.seed})
+            if "errors_as_200" in settings:
+                self.errors_as_200 = set(settings["errors_as_200"])
+            return json_response(
+                {"latency": self.latency, "seed": self.seed, "errors_as_200": sorted(self.errors_as_200)}
+            )
 
         @self.route("_control", "GET", r"/_simulator/ledger")
         def ledger(request):
