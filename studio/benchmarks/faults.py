@@ -214,7 +214,7 @@ def _offering(accounts: dict, kind: str, operation: str, model: str = "") -> Off
 CURVE_DEFAULT = (10, 100, 1000)
 
 
-def run_benchmark(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, keep: bool, log, write) -> bool:
+def run_benchmark(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, keep: bool, log) -> bool:
     """Migrates a throw-away SQLite database, then runs `inside()` in a child process on it; True if all is well."""
     import os
     import subprocess
@@ -225,16 +225,14 @@ def run_benchmark(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, k
     from studio.core.benchmarks import manage, temporary_folder
 
     with temporary_folder(keep, log) as folder:
-        env = {**os.environ, "STUDIO_VAR_DIR": str(folder), "DEBUG": "1", "LOG_LEVEL": "ERROR"}
+        env = {**os.environ, "STUDIO_VAR_DIR": str(folder), "DEBUG": "1", "LOG_LEVEL": "ERROR", "PYTHONUNBUFFERED": "1"}
         for name in ("DATABASE_URL", "REDIS_URL"):
             env.pop(name, None)  # SQLite in the folder, the ORM broker (no worker process is started)
         log("Migrating a throw-away database …")
         manage(env, "migrate", "--noinput")
         command = [sys.executable, "manage.py", "benchmark", "faults", "--inside", "--seed", str(seed),
                    "--tasks", str(tasks_per_vendor), "--curve", ",".join(map(str, curve))]  # fmt: skip
-        done = subprocess.run(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
-        write(done.stdout)
-        return done.returncode == 0
+        return subprocess.run(command, cwd=settings.BASE_DIR, env=env).returncode == 0  # noqa: S603 (prints as it goes)
 
 
 def inside(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, write) -> bool:
@@ -250,6 +248,7 @@ def inside(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, write) -
             f"faults benchmark: {tasks_per_vendor} one-task jobs per vendor and fault kind, simulator at "
             f"{simulator.latency} s latency, read timeout {READ_TIMEOUT} s, seed {seed}, {WORKERS} worker threads\n"
         )
+        write("extra paid = vendor tasks beyond one per Studio task (target 0); refunded pts = points given back\n")
         write(HEADER)
         for name, faults in scenarios(READ_TIMEOUT).items():
             outcome = _scenario(name, faults, simulator, tasks_per_vendor)

@@ -94,6 +94,8 @@ def test_killing_the_worker_mid_run_loses_nothing_and_repeats_no_vendor_call(
     accounts, simulator, project, staff, funded, qcluster
 ):
     simulator.latency = 1.0
+    # A third of the submits answer a second late, so the kill likely lands while a vendor is making a task.
+    simulator.add_fault(Fault("slow_answer", vendor="hdredraw", endpoint="/api/submit_task", seconds=1.0, rate=0.3))
     products = [asset(project, staff, f"p{n}.png", distinct_png(n)) for n in range(40)]
     calls = [PlannedCall({}, (PlannedInput(p, "product"),)) for p in products]
     run = runs_submit(project=project, offering=offering(accounts, "hdredraw", "remove_watermark"), user=staff,

@@ -88,8 +88,9 @@ class Command(BaseCommand):
         if inside:
             well = fault_benchmark.inside(tasks_per_vendor=tasks, curve=sizes, seed=seed, write=self.stdout.write)
         else:
-            well = fault_benchmark.run_benchmark(tasks_per_vendor=tasks, curve=sizes, seed=seed, keep=keep,
-                                                 log=self.stderr.write, write=self.stdout.write)  # fmt: skip
+            well = fault_benchmark.run_benchmark(
+                tasks_per_vendor=tasks, curve=sizes, seed=seed, keep=keep, log=self.stderr.write
+            )
         if not well:
             raise CommandError("Extra paid tasks, unfinished runs or a ledger difference: see above.")
 
