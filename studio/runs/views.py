@@ -354,18 +354,11 @@ def run_cancel(request, run_id: int):
 @require_POST
 def run_retry(request, run_id: int):
     run = _get_run_for_user(request, run_id, edit=True)
-    try:
-        retried, points = services.runs_retry_failed(run=run, user=request.user)
-    except (InsufficientPoints, MonthlyLimitReached) as refused:
-        messages.error(request, str(refused))
-    else:
-        message = ngettext(
-            "Retrying %(n)d job, charged %(points)s points again.",
-            "Retrying %(n)d jobs, charged %(points)s points again.",
-            retried,
-        )
-        messages.success(request, message % {"n": retried, "points": points})
-    return redirect("runs:detail", run_id=run.pk)
+    return _send_again(request, run, services.RETRYABLE_TASK_STATES, lambda n: ngettext(
+        "Retrying %(n)d job, charged %(points)s points again.",
+        "Retrying %(n)d jobs, charged %(points)s points again.",
+        n,
+    ))  # fmt: skip
 
 
 @login_required
@@ -376,17 +369,20 @@ def run_resend_uncertain(request, run_id: int):
     if request.POST.get("accept_double_charge") != "yes":
         messages.error(request, _("Tick the box to confirm that the vendor may charge these jobs twice."))
         return redirect("runs:detail", run_id=run.pk)
+    return _send_again(request, run, (TaskState.UNCERTAIN,), lambda n: ngettext(
+        "Sending %(n)d uncertain job again, charged %(points)s points again.",
+        "Sending %(n)d uncertain jobs again, charged %(points)s points again.",
+        n,
+    ))  # fmt: skip
+
+
+def _send_again(request, run: Run, states, message_for):
     try:
-        sent, points = services.runs_retry_failed(run=run, user=request.user, states=(TaskState.UNCERTAIN,))
+        sent, points = services.runs_retry_failed(run=run, user=request.user, states=states)
     except (InsufficientPoints, MonthlyLimitReached) as refused:
         messages.error(request, str(refused))
     else:
-        message = ngettext(
-            "Sending %(n)d uncertain job again, charged %(points)s points again.",
-            "Sending %(n)d uncertain jobs again, charged %(points)s points again.",
-            sent,
-        )
-        messages.success(request, message % {"n": sent, "points": points})
+        messages.success(request, message_for(sent) % {"n": sent, "points": points})
     return redirect("runs:detail", run_id=run.pk)
 
 

@@ -51,10 +51,10 @@ def test_the_watchdog_schedule_is_put_back_if_it_is_gone_and_kept_single(db):
     assert (watchdog.func, watchdog.schedule_type, watchdog.minutes) == ("studio.runs.driver.driver_tick", "I", 1)
 
 
-def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, project, staff, monkeypatch):
+def waiting_jobs(project, staff, monkeypatch, *, slots: int, jobs: int):
+    """`jobs` upscales waiting for an hdredraw account with `slots` tasks in flight at most."""
     from studio.assets.ingest import asset_ingest
     from studio.points.services import points_grant
-    from studio.runs.driver import claim_due_tasks
     from studio.runs.services import PlannedCall, PlannedInput, runs_submit
     from studio.vendors.models import Offering, VendorAccount
     from studio.vendors.services import offerings_load
@@ -63,13 +63,20 @@ def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, 
 
     monkeypatch.setattr("studio.runs.services._wake_the_worker", lambda: None)
     account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid",
-                                           max_concurrent_tasks=2)  # fmt: skip
+                                           max_concurrent_tasks=slots)  # fmt: skip
     offerings_load(account=account)
-    points_grant(team=project.team, amount=10_000, reason="budget", user=staff, key="budget")
+    points_grant(team=project.team, amount=100_000, reason="budget", user=staff, key="budget")
     products = [asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), user=staff).asset
-                for n in range(5)]  # fmt: skip
-    runs_submit(project=project, offering=Offering.objects.get(account=account, operation="upscale"), user=staff,
-                calls=[PlannedCall({}, (PlannedInput(p, "product"),)) for p in products])  # fmt: skip
+                for n in range(jobs)]  # fmt: skip
+    offering = Offering.objects.get(account=account, operation="upscale")
+    calls = [PlannedCall({}, (PlannedInput(product, "product"),)) for product in products]
+    return runs_submit(project=project, offering=offering, user=staff, calls=calls)
+
+
+def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, project, staff, monkeypatch):
+    from studio.runs.driver import claim_due_tasks
+
+    waiting_jobs(project, staff, monkeypatch, slots=2, jobs=5)
 
     assert len(claim_due_tasks()) == 2
     assert claim_due_tasks() == []  # the two claimed ones fill the account until they are done
@@ -77,27 +84,12 @@ def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, 
 
 def test_waiting_jobs_of_a_full_account_never_starve_the_polls_that_free_it(db, project, staff, monkeypatch):
     """Hundreds of waiting jobs come first in due order; the running ones must still be claimed."""
-    from studio.assets.ingest import asset_ingest
-    from studio.points.services import points_grant
     from studio.runs.driver import claim_due_tasks
-    from studio.runs.models import Task, TaskState
-    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
-    from studio.vendors.models import Offering, VendorAccount
-    from studio.vendors.services import offerings_load
-    from tests import images
-    from tests.images import upload
+    from studio.runs.models import TaskState
 
-    monkeypatch.setattr("studio.runs.services._wake_the_worker", lambda: None)
-    account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid",
-                                           max_concurrent_tasks=1)  # fmt: skip
-    offerings_load(account=account)
-    points_grant(team=project.team, amount=100_000, reason="budget", user=staff, key="budget")
-    products = [asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), user=staff).asset
-                for n in range(30)]  # fmt: skip
-    runs_submit(project=project, offering=Offering.objects.get(account=account, operation="upscale"), user=staff,
-                calls=[PlannedCall({}, (PlannedInput(p, "product"),)) for p in products])  # fmt: skip
-    running = Task.objects.order_by("-pk").first()  # the account's one slot: at the vendor, due for a poll
-    Task.objects.filter(pk=running.pk).update(state=TaskState.RUNNING, next_action_at=timezone.now())
+    run = waiting_jobs(project, staff, monkeypatch, slots=1, jobs=30)
+    running = run.tasks.order_by("-pk").first()  # the account's one slot: at the vendor, due for a poll
+    run.tasks.filter(pk=running.pk).update(state=TaskState.RUNNING, next_action_at=timezone.now())
 
     claimed = claim_due_tasks(limit=1)  # 10 candidates looked at, all 29 waiting jobs older than the poll
 
