@@ -11,8 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -38,13 +37,17 @@ from studio.vendors.operations import Operation
 
 CATALOGUE_SECONDS = 600
 ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's own words are shown too)
-    ErrorClass.BAD_CREDENTIALS: _lazy("The vendor refused our key: an admin must check this vendor account."),
-    ErrorClass.INSUFFICIENT_BALANCE: _lazy("Our account at the vendor is out of credit: an admin must top it up."),
-    ErrorClass.INVALID_PARAMETERS: _lazy("The vendor refused these settings: run again with changes."),
-    ErrorClass.RATE_LIMITED: _lazy("The vendor stayed too busy: retry in a while."),
-    ErrorClass.TRANSIENT: _lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
-    ErrorClass.PERMANENT: _lazy("The vendor refused this job: check the image and settings, or try another vendor."),
-    UNCERTAIN: _lazy(
+    ErrorClass.BAD_CREDENTIALS: gettext_lazy("The vendor refused our key: an admin must check this vendor account."),
+    ErrorClass.INSUFFICIENT_BALANCE: gettext_lazy(
+        "Our account at the vendor is out of credit: an admin must top it up."
+    ),
+    ErrorClass.INVALID_PARAMETERS: gettext_lazy("The vendor refused these settings: run again with changes."),
+    ErrorClass.RATE_LIMITED: gettext_lazy("The vendor stayed too busy: retry in a while."),
+    ErrorClass.TRANSIENT: gettext_lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
+    ErrorClass.PERMANENT: gettext_lazy(
+        "The vendor refused this job: check the image and settings, or try another vendor."
+    ),
+    UNCERTAIN: gettext_lazy(
         "An admin can look this job up in the vendor's records (Admin → Vendor check). Send it again only if "
         "you accept that the vendor may charge twice."
     ),

@@ -60,3 +60,14 @@ def test_a_reviewer_cannot_send_jobs_again(uncertain_run, reviewer):
     url = reverse("runs:resend_uncertain", args=[uncertain_run.pk])
     assert client_for(reviewer).post(url, {"accept_double_charge": "yes"}).status_code == 403
     assert Task.objects.filter(run=uncertain_run).count() == 1
+
+
+def test_the_notice_and_the_advice_read_in_chinese(uncertain_run, staff, settings):
+    client = client_for(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    page = client.get(reverse("runs:detail", args=[uncertain_run.pk])).content.decode()
+
+    assert "有 1 个任务在服务商处状态不明。" in page
+    assert "管理员可以在服务商的记录中查找此任务" in page  # the advice, once never extracted for translation
+    assert "服务商处状态不明" in page  # the job's state
