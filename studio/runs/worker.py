@@ -129,7 +129,7 @@ def _accepted(task: Task, answer, *, adopted: bool = False) -> None:
         task.submitted_details["balance_after"] = {k: v for k, v in asdict(answer.balance).items() if v is not None}
     if adopted:
         task.submitted_details["adopted"] = True
-    else:
+    elif task.account.adapter_type.lost_task_recovery == LostTaskRecovery.TASK_LIST:
         _undo_wrong_adoption(task, answer.vendor_task_id)
     task.raw_response = _jsonable(answer.raw)
     task.submitted_at = now
