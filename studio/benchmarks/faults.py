@@ -222,7 +222,7 @@ def run_benchmark(*, tasks_per_vendor: int, curve: tuple[int, ...], seed: int, k
 
     from django.conf import settings
 
-    from studio.core.benchmarks import manage, temporary_folder
+    from studio.benchmarks.upload import manage, temporary_folder
 
     with temporary_folder(keep, log) as folder:
         env = {**os.environ, "STUDIO_VAR_DIR": str(folder), "DEBUG": "1", "LOG_LEVEL": "ERROR", "PYTHONUNBUFFERED": "1"}

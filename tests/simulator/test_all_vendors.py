@@ -1,6 +1,6 @@
 """All five vendors on one simulator, as `make run` serves them, driven the way the worker will."""
 
-from studio.simulator import benchmark
+from studio.benchmarks import vendors as benchmark
 from studio.vendors.base import SubmitRequest
 from studio.vendors.imagetasks import ADAPTER as ImageTasks
 from studio.vendors.models import Offering, VendorAccount

@@ -1,5 +1,5 @@
-"""`manage.py benchmark <which>`: upload (studio/core/benchmarks.py), vendors (studio/simulator/benchmark.py),
-pipeline (studio/runs/benchmark.py), gallery (studio/review/benchmark.py) or faults (studio/benchmarks/faults.py)."""
+"""`manage.py benchmark <which>`: upload, vendors, pipeline, gallery or faults, one module each in studio/benchmarks/
+(tools that import the apps, never imported by them)."""
 
 import argparse
 import os
@@ -7,10 +7,10 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from studio.benchmarks import faults as fault_benchmark
-from studio.core import benchmarks
-from studio.review import benchmark as gallery_benchmark
-from studio.runs import benchmark as pipeline_benchmark
-from studio.simulator import benchmark as vendor_benchmark
+from studio.benchmarks import gallery as gallery_benchmark
+from studio.benchmarks import pipeline as pipeline_benchmark
+from studio.benchmarks import upload as benchmarks
+from studio.benchmarks import vendors as vendor_benchmark
 
 UPLOAD_TARGET_MS = 80
 UPLOAD_TARGET_MB = 400

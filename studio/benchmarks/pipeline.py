@@ -54,7 +54,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from studio.core.benchmarks import manage, noisy_image, temporary_folder
+from studio.benchmarks.upload import manage, noisy_image, temporary_folder
 from studio.simulator.app import vendor_simulator_module
 from studio.simulator.core import Request, Response, SimTask, Simulator, make_server
 
@@ -424,7 +424,7 @@ class _StudioSide:
     @classmethod
     @contextmanager
     def started(cls, env: dict, log_path: Path) -> Iterator[_StudioSide]:
-        command = "from studio.runs.benchmark import studio_side; studio_side()"
+        command = "from studio.benchmarks.pipeline import studio_side; studio_side()"
         with open(log_path, "wb") as log_file:
             process = subprocess.Popen(  # noqa: S603
                 [sys.executable, "manage.py", "shell", "--verbosity", "0", "--command", command],

@@ -40,7 +40,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.core.benchmarks import noisy_image, temporary_folder
+from studio.benchmarks.upload import noisy_image, temporary_folder
 
 RUNS = 40
 PRODUCTS = 200
