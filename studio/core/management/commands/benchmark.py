@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from studio.benchmarks import faults as fault_benchmark
 from studio.benchmarks import gallery as gallery_benchmark
 from studio.benchmarks import pipeline as pipeline_benchmark
+from studio.benchmarks import reconcile as reconcile_benchmark
 from studio.benchmarks import upload as benchmarks
 from studio.benchmarks import vendors as vendor_benchmark
 
@@ -67,7 +68,13 @@ class Command(BaseCommand):
             help="faults: storm sizes (tasks over all vendors) for the cost curve; empty for none.",
         )
         parser.add_argument("--seed", type=int, default=20261130, help="faults: the simulator's random seed.")
+        parser.add_argument(
+            "--sizes",
+            default=",".join(map(str, reconcile_benchmark.SIZES_DEFAULT)),
+            help="reconcile: task counts of the history, e.g. 10000,100000,1000000.",
+        )
         parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+        parser.add_argument("--grow-to", type=int, default=0, help=argparse.SUPPRESS)
 
     def benchmarks(self) -> dict:
         return {
@@ -76,7 +83,22 @@ class Command(BaseCommand):
             "pipeline": self.pipeline,
             "gallery": self.gallery,
             "faults": self.faults,
+            "reconcile": self.reconcile,
         }
+
+    def reconcile(self, *, sizes, keep, inside, grow_to, **options):
+        if inside:
+            return reconcile_benchmark.grow_to(grow_to)
+        try:
+            counts = tuple(int(size) for size in sizes.split(",") if size.strip())
+        except ValueError:
+            raise CommandError("--sizes takes task counts separated by commas, e.g. 10000,100000,1000000") from None
+        if not counts or any(count < reconcile_benchmark.TASKS_PER_RUN for count in counts):
+            raise CommandError(f"every --sizes count must be at least {reconcile_benchmark.TASKS_PER_RUN}.")
+        if not reconcile_benchmark.run_benchmark(
+            sizes=counts, keep=keep, log=self.stderr.write, write=self.stdout.write
+        ):
+            raise CommandError("reconcile_points found differences in a history made to reconcile: see above.")
 
     def faults(self, *, tasks, curve, seed, keep, inside, **options):
         try:
