@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -36,9 +37,22 @@ IDLE_SLEEP_SECONDS = 0.5
 CLAIM_BATCH = 50
 
 
+_BROKERS: dict[int, object] = {}
+
+
+def process_broker():
+    """One django-q2 broker per process: left to itself, django-q2 makes a new one (a new Redis connection)
+    for every task it enqueues, ≈ 8 ms each; a forked worker makes its own."""
+    pid = os.getpid()
+    if pid not in _BROKERS:
+        _BROKERS.clear()
+        _BROKERS[pid] = get_broker()
+    return _BROKERS[pid]
+
+
 def wake() -> None:
     """Starts a chain now; it returns at once if a live one is already running."""
-    async_task("studio.runs.driver.driver_tick", task_name="runs-driver-wake")
+    async_task("studio.runs.driver.driver_tick", task_name="runs-driver-wake", broker=process_broker())
 
 
 def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
@@ -53,7 +67,10 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
         while time.monotonic() < ends:
             for task_id, token in claim_due_tasks():
                 # save=False: successful steps leave no django-q2 task row behind (failed ones still do).
-                async_task("studio.runs.worker.task_step", task_id, token, task_name=f"task-{task_id}", save=False)
+                async_task(
+                    "studio.runs.worker.task_step", task_id, token,
+                    task_name=f"task-{task_id}", save=False, broker=process_broker(),
+                )  # fmt: skip
                 enqueued += 1
             if not _renew_lease(holder):
                 return enqueued  # another holder took over: let it drive
@@ -61,7 +78,7 @@ def driver_tick(loop_seconds: float = LOOP_SECONDS) -> int:
     finally:
         _release_lease(holder)
     if _work_remains():
-        async_task("studio.runs.driver.driver_tick", task_name="runs-driver")
+        async_task("studio.runs.driver.driver_tick", task_name="runs-driver", broker=process_broker())
     return enqueued
 
 

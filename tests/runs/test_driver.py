@@ -94,3 +94,22 @@ def test_waiting_jobs_of_a_full_account_never_starve_the_polls_that_free_it(db, 
     claimed = claim_due_tasks(limit=1)  # 10 candidates looked at, all 29 waiting jobs older than the poll
 
     assert [task_id for task_id, _token in claimed] == [running.pk]
+
+
+def test_every_enqueue_of_a_process_shares_one_broker(db, project, staff, monkeypatch):
+    """django-q2 would open a new broker (a Redis connection) for each task it enqueues."""
+    import django_q.brokers
+
+    from studio.runs import driver
+
+    made = []
+    real_get_broker = django_q.brokers.get_broker
+    monkeypatch.setattr(driver, "get_broker", lambda: made.append(1) or real_get_broker())
+    monkeypatch.setattr(driver, "_BROKERS", {})
+    waiting_jobs(project, staff, monkeypatch, slots=10, jobs=6)
+    monkeypatch.setattr(driver, "_take_lease", lambda holder: True)
+
+    enqueued = driver.driver_tick(loop_seconds=0.01)
+    driver.wake()
+
+    assert enqueued == 6 and len(made) == 1
