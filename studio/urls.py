@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from studio.core.views import healthz
+from studio.core.views import healthz, healthz_live
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list", permanent=False)),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),  # readiness: database, broker, storage
+    path("healthz/live", healthz_live, name="healthz_live"),  # liveness: the process answers
     path("", include("studio.accounts.urls")),
     path("projects/", include("studio.projects.urls")),
     path("", include("studio.assets.urls")),

@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django_q.brokers import get_broker
+
+from studio.core.broker import process_broker
 
 logger = logging.getLogger(__name__)
 
@@ -17,23 +18,35 @@ def _check_database() -> None:
 
 
 def _check_broker() -> None:
-    broker = get_broker()
+    broker = process_broker()
     broker.ping()
     broker.queue_size()  # the ORM broker's ping is a no-op; this touches its table
 
 
+PROBE = "healthz/probe.txt"
+
+
 def _check_storage() -> None:
-    """Writes and deletes a tiny file: proves the storage is reachable and writable, not just configured."""
-    name = default_storage.save("healthz/probe.txt", ContentFile(b"ok"))
-    default_storage.delete(name)
+    """Reads the probe file's presence; writes it only when it is missing (the first probe, a new bucket).
+
+    A write on every probe of every load balancer would cost a PUT (and, on S3, money) every few seconds.
+    """
+    if not default_storage.exists(PROBE):
+        default_storage.save(PROBE, ContentFile(b"ok"))
 
 
 CHECKS = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}
 
 
 @never_cache
+def healthz_live(request):
+    """Liveness: the process answers. Touches nothing, so a slow database never gets a web process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def healthz(request):
-    """For load balancers and the quick-start script: 200 when every dependency answers, else 503."""
+    """Readiness, for load balancers and the quick-start script: 200 when every dependency answers, else 503."""
     results = {}
     for name, check in CHECKS.items():
         started = time.monotonic()

@@ -20,10 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django_q.brokers import get_broker
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
+from studio.core.broker import process_broker
 from studio.runs.models import ACTIVE_TASK_STATES, TERMINAL_TASK_STATES, Task, TaskState, WorkerLease
 from studio.vendors.models import VendorAccount
 
@@ -35,19 +35,6 @@ LEASE_SECONDS = 10
 LOOP_SECONDS = 20
 IDLE_SLEEP_SECONDS = 0.5
 CLAIM_BATCH = 50
-
-
-_BROKERS: dict[int, object] = {}
-
-
-def process_broker():
-    """One django-q2 broker per process: left to itself, django-q2 makes a new one (a new Redis connection)
-    for every task it enqueues, ≈ 8 ms each; a forked worker makes its own."""
-    pid = os.getpid()
-    if pid not in _BROKERS:
-        _BROKERS.clear()
-        _BROKERS[pid] = get_broker()
-    return _BROKERS[pid]
 
 
 def wake() -> None:

@@ -100,12 +100,13 @@ def test_every_enqueue_of_a_process_shares_one_broker(db, project, staff, monkey
     """django-q2 would open a new broker (a Redis connection) for each task it enqueues."""
     import django_q.brokers
 
+    from studio.core import broker
     from studio.runs import driver
 
     made = []
     real_get_broker = django_q.brokers.get_broker
-    monkeypatch.setattr(driver, "get_broker", lambda: made.append(1) or real_get_broker())
-    monkeypatch.setattr(driver, "_BROKERS", {})
+    monkeypatch.setattr(broker, "get_broker", lambda: made.append(1) or real_get_broker())
+    monkeypatch.setattr(broker, "_BROKERS", {})
     waiting_jobs(project, staff, monkeypatch, slots=10, jobs=6)
     monkeypatch.setattr(driver, "_take_lease", lambda holder: True)
 
