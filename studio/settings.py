@@ -14,7 +14,6 @@ from studio.env import env, envbool, envfloat, envint, envlist
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("STUDIO_VAR_DIR", str(BASE_DIR / "var")))
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite file, media and temporary files live here
 
 DEBUG = envbool("DEBUG", True)
 SECRET_KEY = env("SECRET_KEY")
@@ -157,7 +156,11 @@ else:
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT.mkdir(exist_ok=True)
+# var/ holds what the embedded default keeps on this machine: the SQLite file, media files, the file cache.
+# The scale-out layout (PostgreSQL, Redis, S3) needs none of it, so importing settings writes nothing there:
+# the image may run with a read-only root file system.
+if not env("DATABASE_URL") or not REDIS_URL or STORAGE_BACKEND == "filesystem":
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # makes var/ too; WhiteNoise warns about a missing root
 WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": default_storage,

@@ -94,3 +94,18 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_scale_out_settings_write_nothing_to_disk(tmp_path):
+    """A read-only root file system works: with PostgreSQL, Redis and S3 nothing is made under var/."""
+    shown = settings_with(
+        tmp_path,
+        DATABASE_URL="postgres://studio@db.internal:5432/studio",
+        REDIS_URL="redis://cache.internal:6379/0",
+        STORAGE_BACKEND="s3",
+        STORAGE_BUCKET="studio-files",
+    )
+    assert shown["db"] == "django.db.backends.postgresql"
+    assert not (tmp_path / "var").exists()
+    settings_with(tmp_path)  # the embedded default still makes its folder
+    assert (tmp_path / "var" / "static").is_dir()
