@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +24,7 @@ from studio.projects.access import get_project_for_user, require_active
 from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
-from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, TaskState
+from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, Task, TaskState
 from studio.runs.services import (
     MonthlyLimitReached,
     OfferingUnavailable,
@@ -280,6 +281,10 @@ def catalogue_preview(request, account_id: int, kind: str, item_id: str):
 # Runs --------------------------------------------------------------------------------------------
 
 
+def _count(rows):
+    return Coalesce(Subquery(rows.order_by().values("run").annotate(n=Count("pk")).values("n")), 0)
+
+
 def _get_run_for_user(request, run_id: int, *, edit: bool = False) -> Run:
     run = get_object_or_404(Run.objects.select_related("project__team", "offering__account"), pk=run_id)
     get_project_for_user(request, run.project_id, edit=edit)
@@ -290,13 +295,14 @@ def _get_run_for_user(request, run_id: int, *, edit: bool = False) -> Run:
 @require_GET
 def run_list(request, project_id: int):
     project, membership = get_project_for_user(request, project_id)
+    # One counting subquery per column and run: joining outputs and tasks in one query multiplies them
+    # (outputs × tasks rows per run, 15 s at 10 runs of 1,000 tasks).
+    stored = Output.objects.filter(run=OuterRef("pk"), kind=OutputKind.IMAGE)
+    failed = Task.objects.filter(run=OuterRef("pk"), state__in=[TaskState.FAILED, TaskState.UNCERTAIN])
     runs = (
         Run.objects.filter(project=project)
         .select_related("offering__account", "created_by")
-        .annotate(
-            stored=Count("outputs", filter=Q(outputs__kind=OutputKind.IMAGE), distinct=True),
-            failed=Count("tasks", filter=Q(tasks__state__in=[TaskState.FAILED, TaskState.UNCERTAIN]), distinct=True),
-        )[:200]
+        .annotate(stored=_count(stored), failed=_count(failed))[:200]
     )
     return render(request, "runs/list.html", {"project": project, "membership": membership, "runs": runs})
 

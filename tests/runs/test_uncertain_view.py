@@ -71,3 +71,16 @@ def test_the_notice_and_the_advice_read_in_chinese(uncertain_run, staff, setting
     assert "有 1 个任务在服务商处状态不明。" in page
     assert "管理员可以在服务商的记录中查找此任务" in page  # the advice, once never extracted for translation
     assert "服务商处状态不明" in page  # the job's state
+
+
+def test_the_runs_list_counts_stored_images_and_failed_or_uncertain_jobs(
+    uncertain_run, accounts, project, staff, django_assert_max_num_queries
+):
+    done = drive(one_job("imagetasks", accounts, project, staff, number=7))
+    client = client_for(staff)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("runs:list", args=[project.pk]))
+
+    counts = {run.pk: (run.stored, run.failed) for run in response.context["runs"]}
+    assert counts == {done.pk: (1, 0), uncertain_run.pk: (0, 1)}
