@@ -97,6 +97,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# A web request's statement that runs longer than this is stopped (PostgreSQL): a page must never hold the
+# database for minutes. Web processes only (wsgi.py says which it is); workers and migrations are not bound.
+WEB_STATEMENT_TIMEOUT_MS = envint("WEB_STATEMENT_TIMEOUT_MS", 10_000)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("STUDIO_PROCESS") == "web":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={WEB_STATEMENT_TIMEOUT_MS}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-q2: the ORM broker by default, Redis when REDIS_URL is set.

@@ -3,4 +3,5 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+os.environ.setdefault("STUDIO_PROCESS", "web")  # web settings: a statement timeout on PostgreSQL
 application = get_wsgi_application()

@@ -121,6 +121,7 @@ def qcluster(settings, media_storage, tmp_path):
                 "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
                 "VENDOR_ALLOWED_PRIVATE_HOSTS": ",".join(settings.VENDOR_ALLOWED_PRIVATE_HOSTS),
                 "TASK_CLAIM_SECONDS": "5",
+                "STUDIO_PROCESS": "worker",  # the live server's wsgi.py marked this process as a web one
                 "Q_WORKERS": "3",
                 "DEBUG": "1",
             }

@@ -109,3 +109,12 @@ def test_the_scale_out_settings_write_nothing_to_disk(tmp_path):
     assert not (tmp_path / "var").exists()
     settings_with(tmp_path)  # the embedded default still makes its folder
     assert (tmp_path / "var" / "static").is_dir()
+
+
+def test_web_processes_on_postgresql_get_a_statement_timeout_and_workers_do_not(tmp_path):
+    postgres = {"DATABASE_URL": "postgres://studio@db.internal:5432/studio"}
+    web = settings_with(tmp_path, STUDIO_PROCESS="web", WEB_STATEMENT_TIMEOUT_MS="7000", **postgres)
+    worker = settings_with(tmp_path, **postgres)
+
+    assert web["db_options"]["options"] == "-c statement_timeout=7000"
+    assert "options" not in worker["db_options"]
