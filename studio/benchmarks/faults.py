@@ -89,7 +89,7 @@ class Row:
 
 
 @dataclass
-class Outcome:
+class ScenarioResult:
     rows: list[Row]
     seconds: float
     unfinished: int
@@ -109,7 +109,7 @@ def run_scenario(
     timeout: float = 600,
     workers: int = 4,
     log: Callable[[str], None] = lambda line: None,
-) -> Outcome:
+) -> ScenarioResult:
     simulator.reset()
     for fault in faults:
         simulator.add_fault(Fault(**fault.__dict__))
@@ -124,7 +124,7 @@ def run_scenario(
     checks = [check for check in vendor_check(days=1) if check.account.pk in ours]
     problems = {check.account.kind: len(check.orphans) + len(check.charged_without_outputs) for check in checks}
     points = [message for check in CHECKS for message in check()]
-    return Outcome(rows, seconds, unfinished, points, problems)
+    return ScenarioResult(rows, seconds, unfinished, points, problems)
 
 
 def _row(name: str, kind: str, runs: list[Run], ledger: dict) -> Row:
@@ -279,7 +279,7 @@ HEADER = (
 )
 
 
-def _scenario(name: str, faults: list[Fault], simulator: Simulator, tasks_per_vendor: int) -> Outcome:
+def _scenario(name: str, faults: list[Fault], simulator: Simulator, tasks_per_vendor: int) -> ScenarioResult:
     """Each scenario gets its own team and vendor accounts, so its checks see only its own tasks."""
     from studio.accounts.models import Membership, Team, User
     from studio.points.services import points_grant
@@ -306,7 +306,7 @@ def _scenario(name: str, faults: list[Fault], simulator: Simulator, tasks_per_ve
                         tasks_per_vendor=tasks_per_vendor, timeout=1800, workers=WORKERS)  # fmt: skip
 
 
-def _write_outcome(outcome: Outcome, write) -> bool:
+def _write_outcome(outcome: ScenarioResult, write) -> bool:
     for row in outcome.rows:
         write(
             f"{row.scenario:<24} {row.vendor:<11} {row.studio_tasks:>12} {row.vendor_created:>11} "
