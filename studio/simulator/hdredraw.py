@@ -1,4 +1,4 @@
-"""Simulated hdredraw, after /work/shared/seeds/002_ab2ed2c4a78d8f62.txt.
+"""Simulated hdredraw, after the vendor document seeds/002_ab2ed2c4a78d8f62.txt.
 
 Ten multipart submit endpoints and one multipart status check, all authenticated by the form field `user_key`
 and answering `{"err_code": 0|1, ...}` with HTTP 200. Like the vendor, it refuses a wrong key ("账户不存在"),

@@ -1,4 +1,4 @@
-"""Simulated 灵图 (lingtu) AIGC synthesis API, after /work/shared/seeds/004_66e13161b930e2ec.txt.
+"""Simulated 灵图 (lingtu) AIGC synthesis API, after the vendor document seeds/004_66e13161b930e2ec.txt.
 
 Speaks the document's wire format: JSON bodies with its field names, a bare job id (a JSON string) from each
 submit, `{status, message, url, text, format}` from `/aigc/job/result` with statuses waiting → executing →

@@ -1,4 +1,4 @@
-"""Simulated 速创生图 (suchuang) platform, after /work/shared/seeds/003_383d3f47c4494dbf.txt.
+"""Simulated 速创生图 (suchuang) platform, after the vendor document seeds/003_383d3f47c4494dbf.txt.
 
 Speaks the document's wire format: `Authorization: Bearer <JWT>`, JSON bodies, `{code, message, data}` answers
 with Chinese messages, task numbers like `TASK-20251026153045123-4567`, statuses created → queued → processing →

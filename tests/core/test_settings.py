@@ -48,14 +48,16 @@ def test_the_default_is_sqlite_in_wal_mode_the_orm_broker_and_files_under_var(tm
     assert shown["storage"] == "django.core.files.storage.FileSystemStorage"
 
 
+SCALE_OUT = {
+    "DATABASE_URL": "postgres://studio@db.internal:5432/studio",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "STORAGE_BACKEND": "s3",
+    "STORAGE_BUCKET": "studio-files",
+}
+
+
 def test_environment_variables_switch_to_postgresql_redis_and_s3(tmp_path):
-    shown = settings_with(
-        tmp_path,
-        DATABASE_URL="postgres://studio@db.internal:5432/studio",
-        REDIS_URL="redis://cache.internal:6379/0",
-        STORAGE_BACKEND="s3",
-        STORAGE_BUCKET="studio-files",
-    )
+    shown = settings_with(tmp_path, **SCALE_OUT)
     assert shown["db"] == "django.db.backends.postgresql"
     assert shown["broker"] == "redis"
     assert shown["storage"] == "storages.backends.s3.S3Storage"
@@ -98,13 +100,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 def test_the_scale_out_settings_write_nothing_to_disk(tmp_path):
     """A read-only root file system works: with PostgreSQL, Redis and S3 nothing is made under var/."""
-    shown = settings_with(
-        tmp_path,
-        DATABASE_URL="postgres://studio@db.internal:5432/studio",
-        REDIS_URL="redis://cache.internal:6379/0",
-        STORAGE_BACKEND="s3",
-        STORAGE_BUCKET="studio-files",
-    )
+    shown = settings_with(tmp_path, **SCALE_OUT)
     assert shown["db"] == "django.db.backends.postgresql"
     assert not (tmp_path / "var").exists()
     settings_with(tmp_path)  # the embedded default still makes its folder

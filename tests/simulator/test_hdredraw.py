@@ -1,5 +1,5 @@
 """The hdredraw adapter against the hdredraw simulator over real loopback HTTP, and the simulator's own
-strictness: requests that deviate from /work/shared/seeds/002_ab2ed2c4a78d8f62.txt are refused as the
+strictness: requests that deviate from the vendor document seeds/002_ab2ed2c4a78d8f62.txt are refused as the
 vendor would refuse them."""
 
 import io
