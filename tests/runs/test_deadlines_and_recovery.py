@@ -167,3 +167,23 @@ def _next_ids(next_ids: dict) -> None:
                 cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [next_id - 1, table])
             else:
                 cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, next_id])
+
+
+def test_a_task_adopted_by_mistake_is_given_back_when_the_vendor_names_its_owner(
+    accounts, simulator, project, staff, funded
+):
+    """Two suchuang tasks alike; the lost one took the other's vendor task before that one's slow answer came."""
+    from studio.runs.worker import _accepted
+    from studio.vendors.base import Status
+    from studio.vendors.base import TaskState as VendorTaskState
+
+    lost, slow = one_job("suchuang", accounts, project, staff, number=1), one_job("suchuang", accounts, project, staff)
+    Task.objects.filter(run=lost).update(
+        state=TaskState.RUNNING, vendor_task_id="TASK-1", submitted_details={"adopted": True}
+    )
+
+    _accepted(slow.tasks.get(), VendorTaskState(Status.RUNNING, vendor_task_id="TASK-1"))
+
+    taken_back = lost.tasks.get()
+    assert taken_back.state == TaskState.RECOVERING and taken_back.vendor_task_id == ""  # it looks again
+    assert slow.tasks.get().vendor_task_id == "TASK-1"
