@@ -111,7 +111,8 @@ def account_balance(request, account_id: int):
 
 
 def _by_account(queryset, aggregate) -> dict[int, int]:
-    return dict(queryset.values("account").annotate(value=aggregate).values_list("account", "value"))
+    # order_by(): Task's default ordering (by run) would join every run into the sums.
+    return dict(queryset.order_by().values("account").annotate(value=aggregate).values_list("account", "value"))
 
 
 def _form(request, account: VendorAccount) -> VendorAccountForm:

@@ -108,7 +108,9 @@ def claim_due_tasks(limit: int = CLAIM_BATCH) -> list[tuple[int, str]]:
 def _free_slots(now) -> dict[int, int]:
     """Per vendor account: its limit of tasks in flight, less those in flight or about to be sent."""
     busy = Q(state__in=ACTIVE_TASK_STATES) | Q(state=TaskState.PENDING, claimed_until__gte=now)
-    in_flight = dict(Task.objects.filter(busy).values("account").annotate(n=Count("id")).values_list("account", "n"))
+    # order_by(): Task's default ordering (by run) would join every run ever made into this count.
+    in_flight = Task.objects.filter(busy).order_by().values("account").annotate(n=Count("id"))
+    in_flight = dict(in_flight.values_list("account", "n"))
     limits = VendorAccount.objects.values_list("pk", "max_concurrent_tasks")
     return {pk: limit - in_flight.get(pk, 0) for pk, limit in limits}
 

@@ -108,7 +108,8 @@ def _days(tasks, since: datetime, days: int) -> list[DayRow]:
     rows = {since.date() + timedelta(days=n): None for n in range(days)}
     rows = {day: DayRow(day) for day in rows}
     sums = (
-        tasks.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+        tasks.order_by()  # Task's default ordering (by run) would join the runs
+        .annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(
             sent=Count("id"),

@@ -114,3 +114,17 @@ def test_every_enqueue_of_a_process_shares_one_broker(db, project, staff, monkey
     driver.wake()
 
     assert enqueued == 6 and len(made) == 1
+
+
+def test_a_claim_never_reads_the_history_of_runs(db, project, staff, monkeypatch):
+    """Task's default ordering is by run: a grouped count that kept it joined every run ever made."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from studio.runs.driver import claim_due_tasks
+
+    waiting_jobs(project, staff, monkeypatch, slots=2, jobs=3)
+    with CaptureQueriesContext(connection) as queries:
+        claim_due_tasks()
+
+    assert len(queries) <= 5 and not any("runs_run" in query["sql"] for query in queries)
