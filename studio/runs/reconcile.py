@@ -44,7 +44,11 @@ def _owed(run_ids: list[int]) -> dict[int, int]:
         .order_by()
     )
     owed: dict[int, int] = defaultdict(int)
-    tasks = Task.objects.filter(run_id__in=run_ids).values_list("pk", "run_id", "points_per_output", "outputs_expected")
+    tasks = (
+        Task.objects.filter(run_id__in=run_ids)
+        .order_by()  # not Task's default (by run), which joins the runs to sort
+        .values_list("pk", "run_id", "points_per_output", "outputs_expected")
+    )
     for task_id, run_id, price, expected in tasks.iterator(chunk_size=2000):
         owed[run_id] += price * min(stored.get(task_id, 0), expected)
     return owed

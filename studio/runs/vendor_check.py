@@ -189,6 +189,8 @@ def _known_ids(account: VendorAccount, vendor_ids: list[str], chunk: int = 500) 
     for start in range(0, len(vendor_ids), chunk):
         ids = vendor_ids[start : start + chunk]
         known |= set(
-            Task.objects.filter(account=account, vendor_task_id__in=ids).values_list("vendor_task_id", flat=True)
+            Task.objects.filter(account=account, vendor_task_id__in=ids)
+            .order_by()
+            .values_list("vendor_task_id", flat=True)
         )
     return known

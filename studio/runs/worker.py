@@ -227,6 +227,7 @@ def _known_vendor_ids(task: Task, sent_at: datetime) -> set[str]:
     return set(
         Task.objects.filter(account=task.account, sent_at__range=around)
         .exclude(vendor_task_id="")
+        .order_by()
         .values_list("vendor_task_id", flat=True)
     )
 
