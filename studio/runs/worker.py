@@ -192,10 +192,12 @@ def _recover(task: Task) -> None:
         found = adapter.find_lost_task(
             _request(task), sent_at=sent_at, lost_at=_lost_at(task), known_ids=_known_vendor_ids(task, sent_at)
         )
-    except VendorError as error:
-        if error.error_class.is_retryable and timezone.now() < sent_at + window:
-            return _later(task, seconds=task.account.poll_interval)
-        return _stop_uncertain(task, error.message)
+    except VendorError as error:  # reading the list is safe to repeat: a faulty answer is asked again
+        delay = retry_delay(error.error_class, task.attempts)
+        if delay is None:
+            return _stop_uncertain(task, error.message)
+        task.attempts += 1
+        return _later(task, seconds=delay, fields=["attempts"])
     if found is not None:
         logger.info("task %s: adopted vendor task %s after a lost answer", task.pk, found.vendor_task_id)
         return _accepted(task, found, adopted=True)

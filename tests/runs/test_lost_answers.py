@@ -115,3 +115,16 @@ def test_a_connection_that_never_opened_is_sent_again(accounts, simulator, proje
     run = drive(one_job("imagetasks", accounts, project, staff), timeout=30)
 
     assert refused and run.state == RunState.SUCCEEDED and _created(simulator, "imagetasks") == 1
+
+
+def test_a_faulty_task_list_is_asked_again_before_a_lost_task_is_given_up(
+    accounts, simulator, project, staff, funded, settings
+):
+    settings.LOST_TASK_SEARCH_SECONDS = 0  # "not found" would stop at once; a broken list answer must not
+    simulator.add_fault(_aimed(Fault("cut_answer"), "suchuang"))
+    simulator.add_fault(Fault("server_error", vendor="suchuang", endpoint="/tasks/list", times=2))
+
+    run = drive(one_job("suchuang", accounts, project, staff), timeout=30)
+
+    assert run.state == RunState.SUCCEEDED and run.tasks.get().submitted_details.get("adopted")
+    assert _created(simulator, "suchuang") == 1 and simulator.faults == []
