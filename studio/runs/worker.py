@@ -108,6 +108,7 @@ def _submit(task: Task) -> None:
             image.url: item["asset"] for image, item in zip(request.inputs, task.request["inputs"], strict=True)
         },
         "balance_before": task.account.vendor_balance or None,
+        "last_sent_at": now.isoformat(),  # a task this send made was made after this moment
     }
     task.save(update_fields=["state", "attempts", "sent_at", "submitted_details", "updated_at"])
     try:
@@ -184,9 +185,10 @@ def _answer_lost(task: Task, error: VendorError) -> None:
 def _recover(task: Task) -> None:
     """Looks for the lost task in the vendor's task list; adopts it when found, else looks again or stops."""
     adapter = task.account.adapter()
-    sent_at = task.sent_at or task.created_at
+    last_sent = task.submitted_details.get("last_sent_at")
+    sent_at = datetime.fromisoformat(last_sent) if last_sent else task.sent_at or task.created_at
     window = timedelta(seconds=settings.LOST_TASK_SEARCH_SECONDS)
-    if _another_goes_first(task, sent_at, window):
+    if _another_goes_first(task, sent_at):
         return _later(task, seconds=task.account.poll_interval)
     try:
         found = adapter.find_lost_task(
@@ -206,12 +208,12 @@ def _recover(task: Task) -> None:
     _stop_uncertain(task, _("The vendor's task list shows no task for it."))
 
 
-def _another_goes_first(task: Task, sent_at: datetime, window: timedelta) -> bool:
+def _another_goes_first(task: Task, sent_at: datetime) -> bool:
     """Lost tasks of one account are looked for one at a time, oldest first, and not while a task is still
     being sent: a vendor list can show two tasks that look alike (suchuang shows 20 characters of a prompt),
     and the oldest lost task takes the vendor task made closest to its own send."""
-    earlier_lost = Q(state=TaskState.RECOVERING, sent_at__lt=sent_at)
-    sending = Q(state=TaskState.SUBMITTING, sent_at__gte=sent_at - window)
+    earlier_lost = Q(state=TaskState.RECOVERING, sent_at__lt=task.sent_at or sent_at)
+    sending = Q(state=TaskState.SUBMITTING)  # its answer may yet name the vendor task that looks like ours
     return Task.objects.filter(earlier_lost | sending, account=task.account).exclude(pk=task.pk).exists()
 
 
