@@ -108,7 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 Q_CLUSTER = {
     "name": "studio",
-    "workers": envint("Q_WORKERS", 4),  # the runs driver keeps one busy; the rest run vendor steps
+    "workers": envint("Q_WORKERS", 4),  # each claims its own due tasks and runs their steps (studio/runs/engine.py)
     "timeout": 300,
     "retry": 360,
     "max_attempts": 1,
@@ -196,7 +196,12 @@ INPUT_URL_MAX_AGE_SECONDS = envint("INPUT_URL_MAX_AGE_SECONDS", 6 * 3600)
 VENDOR_READ_TIMEOUT_SECONDS = envfloat("VENDOR_READ_TIMEOUT_SECONDS", 30.0)  # a vendor answer slower than this is lost
 # How long to look for a task whose submit answer was lost, where the vendor lists our tasks (suchuang).
 LOST_TASK_SEARCH_SECONDS = envint("LOST_TASK_SEARCH_SECONDS", 120)
-TASK_CLAIM_SECONDS = envint("TASK_CLAIM_SECONDS", 120)  # a step not finished by then was lost with its worker
+# The run engine (studio/runs/engine.py): a claim lasts this long unless its process renews it, so a dead
+# worker's tasks are taken over within it; each worker process runs this many steps at once and holds at
+# most this many claims.
+TASK_CLAIM_SECONDS = envint("TASK_CLAIM_SECONDS", 8)
+ENGINE_STEP_THREADS = envint("ENGINE_STEP_THREADS", 8)
+ENGINE_CLAIMS_PER_PROCESS = envint("ENGINE_CLAIMS_PER_PROCESS", 16)
 SIMULATOR_URL = env("SIMULATOR_URL", "http://127.0.0.1:8100")  # where `make run` starts the vendor simulator
 CREDENTIALS_ENCRYPTION_KEYS = envlist("CREDENTIALS_ENCRYPTION_KEYS")
 if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:

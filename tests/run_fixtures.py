@@ -14,7 +14,7 @@ from PIL import Image
 
 from studio.assets.ingest import asset_ingest
 from studio.points.services import points_grant
-from studio.runs.driver import claim_due_tasks
+from studio.runs.engine import claim_due_tasks
 from studio.runs.models import Run
 from studio.runs.worker import task_step
 from studio.simulator.app import build_simulator, demo_credentials
@@ -82,7 +82,7 @@ def products(project, staff):
 
 
 def drive(run: Run, *, timeout: float = 30.0) -> Run:
-    """Plays the driver and the workers in this thread until the run is over."""
+    """Plays the engine in this thread until the run is over."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         run.refresh_from_db()
@@ -137,9 +137,9 @@ def qcluster(settings, media_storage, tmp_path):
             processes.append((process, log))
             return process
 
-        def kill(self) -> None:
+        def kill(self, only: subprocess.Popen | None = None) -> None:
             for process, _log in processes:
-                if process.poll() is None:
+                if process.poll() is None and only in (None, process):
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait()
 
@@ -160,6 +160,19 @@ def qcluster(settings, media_storage, tmp_path):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                 "AND pid <> pg_backend_pid()"
             )
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of a process group: a cluster's main process, sentinel and workers."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            members.append(int(stat.parent.name))
+    return members
 
 
 def wait_for(run: Run, *, timeout: float, cluster=None) -> Run:

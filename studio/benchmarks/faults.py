@@ -25,7 +25,7 @@ from PIL import Image
 from studio.assets.ingest import asset_ingest
 from studio.points.models import EntryKind, LedgerEntry
 from studio.points.reconcile import CHECKS
-from studio.runs.driver import claim_due_tasks
+from studio.runs.engine import claim_due_tasks
 from studio.runs.models import Run, Task, TaskState
 from studio.runs.services import PlannedCall, PlannedInput, runs_submit
 from studio.runs.vendor_check import vendor_check
@@ -147,7 +147,7 @@ def _row(name: str, kind: str, runs: list[Run], ledger: dict) -> Row:
 
 
 def drive_all(runs: list[Run], *, timeout: float, workers: int) -> int:
-    """Plays the driver and `workers` worker threads until every run is over; returns how many are not."""
+    """Plays the engine with `workers` step threads until every run is over; returns how many are not."""
     ids = [run.pk for run in runs]
     deadline = time.monotonic() + timeout
     in_hand: set[Future] = set()

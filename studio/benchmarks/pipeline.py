@@ -549,30 +549,23 @@ def _set_up(simulator_url: str, outputs: int, per_call: int):
 
 
 def _wait_for_the_cluster() -> None:
-    """Until the driver chain holds its lease and the other workers' start-up wakes are done.
+    """Until every worker process has started (and with it its claimer, studio/runs/engine.py).
 
-    Every worker that starts wakes the driver (studio/runs/apps.py); a wake that does not get the lease may
-    keep its worker busy for a while (it waited LEASE_SECONDS for it at the time of writing). Submitting
-    before they are done would time that, not the pipeline; LEASE_SECONDS after the lease is plenty either way.
+    A no-op task per worker, each done once a worker has run it: submitting earlier would time the
+    cluster's start-up, not the pipeline.
     """
-    from django.utils import timezone
     from django_q.models import Task as QueuedTask
+    from django_q.tasks import async_task
 
-    from studio.runs.driver import LEASE_NAME, LEASE_SECONDS
-    from studio.runs.models import WorkerLease
-
-    waiting = settings.Q_CLUSTER["workers"] - 1
+    names = [
+        async_task("math.floor", 1.0, task_name=f"benchmark-warm-up-{n}") for n in range(settings.Q_CLUSTER["workers"])
+    ]
     deadline = time.monotonic() + STARTUP_SECONDS
-    leased_at = None
     while time.monotonic() < deadline:
-        if leased_at is None and WorkerLease.objects.filter(name=LEASE_NAME, expires_at__gt=timezone.now()).exists():
-            leased_at = time.monotonic()
-        if leased_at is not None:
-            settled = QueuedTask.objects.filter(name="runs-driver-wake").count() >= waiting
-            if settled or time.monotonic() > leased_at + LEASE_SECONDS + 1:
-                return
+        if QueuedTask.objects.filter(id__in=names).count() == len(names):
+            return
         time.sleep(WATCH_EVERY)
-    raise TimeoutError(f"the qcluster workers did not start and settle within {STARTUP_SECONDS} s")
+    raise TimeoutError(f"the qcluster workers did not start within {STARTUP_SECONDS} s")
 
 
 def _submit_and_watch(project, user, offering, calls, timeout: float):

@@ -14,8 +14,11 @@ class RunsConfig(AppConfig):
 
         if run_charge_differences not in CHECKS:
             CHECKS.append(run_charge_differences)
-        post_spawn.connect(_restart_driver, dispatch_uid="studio-runs-driver")
+        post_spawn.connect(_start_claimer, dispatch_uid="studio-runs-claimer")
         if sys.argv[1:2] == ["qcluster"]:
+            from studio.runs.engine import make_cluster_stop_cleanly
+
+            make_cluster_stop_cleanly()
             _preload_worker_modules()
 
 
@@ -27,7 +30,7 @@ def _preload_worker_modules():
     """
     from PIL import Image
 
-    import studio.runs.driver
+    import studio.runs.engine
     import studio.runs.worker
     import studio.vendors.http  # noqa: F401  (httpx, and the TLS context every adapter shares)
     from studio.vendors.catalogue import KINDS, vendor_module
@@ -37,8 +40,8 @@ def _preload_worker_modules():
     Image.init()
 
 
-def _restart_driver(sender, proc_name, **kwargs):
-    """A worker process started (a new or restarted cluster): make sure the driver chain runs."""
-    from studio.runs.driver import wake
+def _start_claimer(sender, proc_name, **kwargs):
+    """A django-q2 worker process started: it claims its own due tasks from now on (studio/runs/engine.py)."""
+    from studio.runs.engine import start_claimer
 
-    wake()
+    start_claimer()

@@ -38,6 +38,14 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # How many of its current tasks (a retried task is replaced by its retry) are in each state: kept by the
+    # worker as each task ends, so neither settling a run nor showing it ever counts its tasks.
+    tasks_open = models.PositiveIntegerField(default=0)
+    tasks_succeeded = models.PositiveIntegerField(default=0)
+    tasks_partial = models.PositiveIntegerField(default=0)
+    tasks_failed = models.PositiveIntegerField(default=0)
+    tasks_canceled = models.PositiveIntegerField(default=0)
+    tasks_uncertain = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -79,6 +87,14 @@ TERMINAL_TASK_STATES = (
 )  # fmt: skip
 UNCERTAIN = "uncertain"  # Task.error_class of a task whose submit may or may not have made a vendor task
 ACTIVE_TASK_STATES = (TaskState.SUBMITTING, TaskState.RECOVERING, TaskState.RUNNING, TaskState.COLLECTING)
+# The Run counter of each terminal state.
+TASK_COUNTERS = {
+    TaskState.SUCCEEDED: "tasks_succeeded",
+    TaskState.PARTIAL: "tasks_partial",
+    TaskState.FAILED: "tasks_failed",
+    TaskState.CANCELED: "tasks_canceled",
+    TaskState.UNCERTAIN: "tasks_uncertain",
+}
 
 
 class Task(models.Model):
@@ -96,9 +112,13 @@ class Task(models.Model):
     submitted_details = models.JSONField(default=dict, blank=True)  # what the submit said, for later polls
     result = models.JSONField(default=dict, blank=True)  # the terminal answer's files and details
     attempts = models.PositiveIntegerField(default=0)
-    next_action_at = models.DateTimeField(db_index=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is on it until then
+    next_action_at = models.DateTimeField()
+    # One of its vendor account's slots (max_concurrent_tasks): taken when a waiting task is claimed to be
+    # sent, kept while the vendor has it, given back when it ends or waits again (studio/runs/engine.py).
+    holds_slot = models.BooleanField(default=False)
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker process is on it until then
     claim_token = models.CharField(max_length=32, blank=True)  # which enqueued step may act on it
+    claimed_by = models.CharField(max_length=100, blank=True)  # the process that renews the claim
     sent_at = models.DateTimeField(null=True, blank=True)  # the first submit left for the vendor
     submitted_at = models.DateTimeField(null=True, blank=True)  # the vendor accepted it (or we found it there)
     deadline_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +133,16 @@ class Task(models.Model):
     class Meta:
         ordering = ["run", "index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="task_index_unique_in_run")]
-        indexes = [models.Index(fields=["state", "next_action_at"], name="task_due")]
+        indexes = [
+            # The engine's claims read only open tasks, however many finished ones there are.
+            models.Index(fields=["next_action_at"], condition=models.Q(holds_slot=True), name="task_due_in_slot"),
+            models.Index(
+                fields=["account", "next_action_at"],
+                condition=models.Q(state="pending", holds_slot=False),
+                name="task_due_waiting",
+            ),
+            models.Index(fields=["claimed_by"], condition=~models.Q(claimed_by=""), name="task_claimed_by"),
+        ]
 
     def __str__(self) -> str:
         return f"Task {self.run_id}/{self.index} ({self.state})"
@@ -172,14 +201,3 @@ class Output(models.Model):
 
     def __str__(self) -> str:
         return f"Output {self.task_id}/{self.index} ({self.kind})"
-
-
-class WorkerLease(models.Model):
-    """Who runs the driver loop right now; an expired lease means its holder died (see driver.py)."""
-
-    name = models.CharField(max_length=50, primary_key=True)
-    holder = models.CharField(max_length=100)
-    expires_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"{self.name} held by {self.holder} until {self.expires_at:%H:%M:%S}"

@@ -1,6 +1,7 @@
 """Submitting a run: every rule checked, the price worked out, points held and tasks created at once."""
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from studio.accounts.models import Membership, User
 from studio.assets.models import Asset
 from studio.points.services import points_hold, wallet_lock
 from studio.projects.models import Project
-from studio.runs.models import TERMINAL_TASK_STATES, Run, RunInput, RunState, Task, TaskState
+from studio.runs.models import TASK_COUNTERS, TERMINAL_TASK_STATES, Run, RunInput, RunState, Task, TaskState
 from studio.vendors.base import InvalidParameters, SubmitRequest
 from studio.vendors.inputs import input_image
 from studio.vendors.models import Offering
@@ -122,6 +123,7 @@ def runs_submit(*, project: Project, offering: Offering, user: User, calls: list
         run = Run.objects.create(
             project=project, offering=offering, operation=offering.operation, params=calls[0].params,
             outputs_expected=estimate.outputs, points_charged=estimate.points, created_by=user,
+            tasks_open=len(estimate.requests),
         )  # fmt: skip
         RunInput.objects.bulk_create(
             RunInput(run=run, asset=item.asset, role=item.role, options=item.options)
@@ -142,7 +144,6 @@ def runs_submit(*, project: Project, offering: Offering, user: User, calls: list
         )
         if estimate.points:
             points_hold(team=project.team, amount=estimate.points, run_id=run.pk, key=f"run:{run.pk}:hold", user=user)
-        transaction.on_commit(_wake_the_worker)
     return run
 
 
@@ -155,7 +156,6 @@ def runs_cancel(*, run: Run) -> None:
     with transaction.atomic():
         Run.objects.filter(pk=run.pk).update(cancel_requested_at=now)
         run.tasks.exclude(state__in=TERMINAL_TASK_STATES).update(next_action_at=now)
-        transaction.on_commit(_wake_the_worker)
     run.cancel_requested_at = now
 
 
@@ -197,13 +197,15 @@ def runs_retry_failed(*, run: Run, user: User, states=RETRYABLE_TASK_STATES) -> 
             points_hold(
                 team=run.project.team, amount=points, run_id=run.pk, key=f"run:{run.pk}:retry{next_index}", user=user
             )
+        replaced = Counter(TASK_COUNTERS[task.state] for task in failed)  # each now counts as its retry
         Run.objects.filter(pk=run.pk).update(
             state=RunState.RUNNING,
             finished_at=None,
             cancel_requested_at=None,
             points_charged=F("points_charged") + points,
+            tasks_open=F("tasks_open") + len(failed),
+            **{counter: F(counter) - n for counter, n in replaced.items()},
         )
-        transaction.on_commit(_wake_the_worker)
     return len(failed), points
 
 
@@ -218,9 +220,3 @@ def _serialize(request: SubmitRequest, assets_by_url: dict[str, int]) -> dict:
             for image in request.inputs
         ],
     }
-
-
-def _wake_the_worker() -> None:
-    from studio.runs.driver import wake
-
-    wake()

@@ -1,7 +1,7 @@
 """The worker's steps for one task: submit → poll → collect, each resumable from the stored state.
 
-`task_step(task_id)` is what django-q2 runs; the driver (studio/runs/driver.py) claims due tasks
-and enqueues one step each. A step records what it is about to do before calling the vendor and
+`task_step(task_id, token)` is one step of one task; the run engine (studio/runs/engine.py) claims
+due tasks and runs their steps. A step records what it is about to do before calling the vendor and
 what the vendor said after, so a worker killed at any moment leaves a state to resume from:
 
 - PENDING: not sent yet → submit.
@@ -26,15 +26,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from studio.assets.models import Asset
 from studio.points.models import EntryKind, LedgerEntry
 from studio.points.services import points_refund
+from studio.runs.engine import process_owner, release_slot
 from studio.runs.models import (
-    ACTIVE_TASK_STATES,
+    TASK_COUNTERS,
     TERMINAL_TASK_STATES,
     UNCERTAIN,
     OutputKind,
@@ -67,12 +68,13 @@ UNEXPECTED_ERROR_PAUSE = 30
 def task_step(task_id: int, claim_token: str = "") -> None:
     """One step of one task, if this step still holds the task's claim (a stale queued step does nothing)."""
     mine = Task.objects.filter(pk=task_id, claim_token=claim_token)
-    # The claim's clock starts now, not when the step was queued: waiting in the queue must not use it up.
-    if not mine.update(claimed_until=timezone.now() + timedelta(seconds=settings.TASK_CLAIM_SECONDS)):
+    # From now on this process renews the claim (engine.py's heartbeat), whichever process claimed it.
+    claimed_until = timezone.now() + timedelta(seconds=settings.TASK_CLAIM_SECONDS)
+    if not mine.update(claimed_until=claimed_until, claimed_by=process_owner()):
         return
     task = Task.objects.select_related("run", "account").get(pk=task_id)
     if task.is_finished:
-        mine.update(claimed_until=None, claim_token="")
+        mine.update(claimed_until=None, claim_token="", claimed_by="")
         return
     try:
         STEPS[task.state](task)
@@ -82,7 +84,7 @@ def task_step(task_id: int, claim_token: str = "") -> None:
         mine.update(next_action_at=timezone.now() + timedelta(seconds=UNEXPECTED_ERROR_PAUSE))
         raise
     finally:
-        mine.update(claimed_until=None, claim_token="")
+        mine.update(claimed_until=None, claim_token="", claimed_by="")
 
 
 # Submit --------------------------------------------------------------------------------------------
@@ -91,9 +93,6 @@ def task_step(task_id: int, claim_token: str = "") -> None:
 def _submit(task: Task) -> None:
     if task.run.cancel_requested_at:
         return _finish(task, TaskState.CANCELED, message=_("Canceled before it was sent."))
-    busy = Task.objects.filter(account=task.account, state__in=ACTIVE_TASK_STATES).count()
-    if busy >= task.account.max_concurrent_tasks:
-        return _later(task, seconds=1)
     _mark_run_running(task.run)
     adapter = task.account.adapter()
     request = _request(task)
@@ -434,7 +433,10 @@ def _after_error(task: Task, error: VendorError, *, retry_state: str, give_up=No
 
 def _later(task: Task, *, seconds: float, fields=()) -> None:
     task.next_action_at = timezone.now() + timedelta(seconds=seconds)
-    task.save(update_fields=["next_action_at", "updated_at", *fields])
+    with transaction.atomic():
+        if task.state == TaskState.PENDING:  # it waits to be sent again: its vendor slot goes to another task
+            release_slot(task)
+        task.save(update_fields=["next_action_at", "updated_at", *fields])
 
 
 def _finish(
@@ -443,11 +445,18 @@ def _finish(
     if refund_outputs is None:
         refund_outputs = task.outputs_expected
     with transaction.atomic():
+        # Counted once, however often a step ends it (a step that lost its claim may still be finishing).
+        was_open = Task.objects.filter(pk=task.pk).exclude(state__in=TERMINAL_TASK_STATES).update(state=state)
         task.state = state
         task.error_class = error_class
         task.error_message = message
         task.finished_at = timezone.now()
+        release_slot(task)
         task.save()
+        if was_open:
+            Run.objects.filter(pk=task.run_id).update(
+                tasks_open=F("tasks_open") - 1, **{TASK_COUNTERS[state]: F(TASK_COUNTERS[state]) + 1}
+            )
         amount = refund_outputs * task.points_per_output
         if amount:
             points_refund(
@@ -461,23 +470,17 @@ def _finish(
 
 
 def _settle_run(run_id: int) -> None:
-    """Once every task is over, the run's state and its refunded points follow from its tasks."""
+    """Once every task is over, the run's state follows from its task counters, its refunds from the ledger."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)  # two tasks finishing at once must not both settle it
-        counts = run.tasks.filter(retried_by__isnull=True).aggregate(  # a retried task is replaced by its retry
-            open=Count("id", filter=~Q(state__in=TERMINAL_TASK_STATES)),
-            succeeded=Count("id", filter=Q(state=TaskState.SUCCEEDED)),
-            partial=Count("id", filter=Q(state=TaskState.PARTIAL)),
-            canceled=Count("id", filter=Q(state=TaskState.CANCELED)),
-            total=Count("id"),
-        )
-        if counts["open"] or run.is_finished:
+        if run.tasks_open or run.is_finished:
             return
-        if counts["succeeded"] == counts["total"]:
+        total = sum(getattr(run, counter) for counter in TASK_COUNTERS.values())
+        if run.tasks_succeeded == total:
             run.state = RunState.SUCCEEDED
-        elif counts["succeeded"] or counts["partial"]:
+        elif run.tasks_succeeded or run.tasks_partial:
             run.state = RunState.PARTIAL
-        elif counts["canceled"] == counts["total"] or run.cancel_requested_at:
+        elif run.tasks_canceled == total or run.cancel_requested_at:
             run.state = RunState.CANCELED
         else:
             run.state = RunState.FAILED

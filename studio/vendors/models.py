@@ -22,6 +22,9 @@ class VendorAccount(models.Model):
     credentials_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
     max_concurrent_tasks = models.PositiveSmallIntegerField(_("max concurrent tasks"), default=4)
+    # How many of its tasks hold a slot now (Task.holds_slot), kept by the run engine: finding free slots
+    # reads one row per account, however many tasks are in flight.
+    slots_in_use = models.IntegerField(default=0, editable=False)
     poll_interval_seconds = models.FloatField(
         _("poll interval (seconds)"), null=True, blank=True, help_text=_("Empty: the vendor's recommended interval.")
     )

@@ -20,7 +20,6 @@ SUBMITTERS = 8
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_submits_against_a_small_balance_never_overdraw_it(team, project, staff, admin, monkeypatch):
-    monkeypatch.setattr("studio.runs.services._wake_the_worker", lambda: None)  # no worker in this test
     account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid")
     offerings_load(account=account)
     upscale = Offering.objects.get(account=account, operation="upscale")  # 30 points per image

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from studio.runs.driver import claim_due_tasks
+from studio.runs.engine import claim_due_tasks
 from studio.runs.models import Output, Run, RunState, Task, TaskState
 from studio.runs.worker import task_step
 from studio.vendors.catalogue import adapter_class

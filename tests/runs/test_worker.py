@@ -101,7 +101,7 @@ def test_a_task_lost_mid_submit_is_not_sent_again_to_a_vendor_that_cannot_dedupl
 ):
     run = wash(accounts, project, staff, products[:1], count=1)
     # As if the worker died during the call: the state says "sending", and its claim has run out.
-    Task.objects.filter(run=run).update(state=TaskState.SUBMITTING, claimed_until=timezone.now())
+    Task.objects.filter(run=run).update(state=TaskState.SUBMITTING, holds_slot=True, claimed_until=timezone.now())
     calls_before = simulator.calls["imagewash"]
 
     run = drive(run)

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def add_watchdog(apps, schema_editor):
-    """Every minute: restart the driver chain if it died with its worker (driver.py explains)."""
+    """Every minute: restart the driver chain if it died with its worker (the driver is gone since 0005)."""
     Schedule = apps.get_model("django_q", "Schedule")
     Schedule.objects.update_or_create(
         name="runs-driver-watchdog",

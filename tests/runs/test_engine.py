@@ -1,0 +1,198 @@
+"""The run engine's claims: vendor slots honoured, no task handed out twice, claims renewed and given back."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from studio.runs import engine
+from studio.runs.engine import claim_due_tasks, claims_in_hand, release_claims, release_slot, renew_claims
+from studio.runs.models import Task, TaskState
+from studio.vendors.models import VendorAccount
+
+
+def waiting_jobs(project, staff, *, slots: int, jobs: int, account_name: str = "hd"):
+    """`jobs` upscales waiting for an hdredraw account with `slots` tasks in flight at most."""
+    from studio.assets.ingest import asset_ingest
+    from studio.points.services import points_grant
+    from studio.runs.services import PlannedCall, PlannedInput, runs_submit
+    from studio.vendors.models import Offering
+    from studio.vendors.services import offerings_load
+    from tests import images
+    from tests.images import upload
+
+    account = VendorAccount.objects.create(kind="hdredraw", name=account_name, base_url="https://vendor.invalid",
+                                           max_concurrent_tasks=slots)  # fmt: skip
+    offerings_load(account=account)
+    points_grant(team=project.team, amount=100_000, reason="budget", user=staff, key=f"budget-{account_name}")
+    products = [asset_ingest(project=project, upload=upload(f"{account_name}{n}.png", images.distinct_png(n)),
+                             user=staff).asset for n in range(jobs)]  # fmt: skip
+    offering = Offering.objects.get(account=account, operation="upscale")
+    calls = [PlannedCall({}, (PlannedInput(product, "product"),)) for product in products]
+    return runs_submit(project=project, offering=offering, user=staff, calls=calls)
+
+
+def slots_in_use(run) -> int:
+    return VendorAccount.objects.get(pk=run.tasks.first().account_id).slots_in_use
+
+
+def test_waiting_jobs_are_claimed_only_up_to_the_vendor_accounts_free_slots(db, project, staff):
+    run = waiting_jobs(project, staff, slots=2, jobs=5)
+
+    assert len(claim_due_tasks(owner="a")) == 2
+    assert claim_due_tasks(owner="b") == []  # the two claimed ones fill the account until they are done
+    assert slots_in_use(run) == 2 == run.tasks.filter(holds_slot=True).count()
+
+
+def test_a_slot_is_given_back_once_when_its_task_ends_or_waits_again(db, project, staff):
+    run = waiting_jobs(project, staff, slots=1, jobs=3)
+    [(task_id, _token)] = claim_due_tasks(owner="a")
+    task = Task.objects.get(pk=task_id)
+
+    release_slot(task)
+    release_slot(task)  # a second give-back (a step that lost its claim, say) changes nothing
+
+    assert slots_in_use(run) == 0 and not Task.objects.get(pk=task_id).holds_slot
+    assert len(claim_due_tasks(owner="a")) == 1  # the next waiting job takes the slot
+
+
+def test_waiting_jobs_of_a_full_account_never_starve_the_polls_that_free_it(db, project, staff):
+    """Hundreds of waiting jobs come first in due order; the one at the vendor must still be polled."""
+    run = waiting_jobs(project, staff, slots=1, jobs=30)
+    [(running_id, _token)] = claim_due_tasks(owner="a")
+    Task.objects.filter(pk=running_id).update(
+        state=TaskState.RUNNING, next_action_at=timezone.now(), claimed_until=None, claim_token="", claimed_by=""
+    )
+
+    assert [task_id for task_id, _token in claim_due_tasks(limit=1, owner="b")] == [running_id]
+    assert slots_in_use(run) == 1
+
+
+def test_claims_from_many_processes_at_once_never_share_a_task_or_overfill_a_slot(transactional_db, project, staff):
+    run = waiting_jobs(project, staff, slots=7, jobs=40)
+    other = waiting_jobs(project, staff, slots=5, jobs=40, account_name="hd2")
+    got: dict[str, list[int]] = {}
+
+    def claimer(owner: str):
+        try:
+            got[owner] = []
+            for _ in range(10):
+                got[owner] += [task_id for task_id, _token in claim_due_tasks(limit=3, owner=owner)]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claimer, args=(f"p{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    claimed = [task_id for ids in got.values() for task_id in ids]
+    assert len(claimed) == len(set(claimed)) == 12  # every free slot filled once, nothing twice
+    assert slots_in_use(run) == 7 and slots_in_use(other) == 5
+    assert sum(claims_in_hand(owner) for owner in got) == 12
+
+
+def test_a_dead_processes_claims_run_out_and_are_taken_over(db, project, staff, settings):
+    run = waiting_jobs(project, staff, slots=3, jobs=3)
+    dead = claim_due_tasks(owner="dead")
+    run.tasks.update(state=TaskState.RUNNING)
+
+    assert claim_due_tasks(owner="alive") == []  # the claims still run
+    run.tasks.update(claimed_until=timezone.now() - timedelta(seconds=1))  # nobody renewed them
+
+    taken = claim_due_tasks(owner="alive")
+    assert sorted(task_id for task_id, _ in taken) == sorted(task_id for task_id, _ in dead)
+    assert claims_in_hand("alive") == 3 and claims_in_hand("dead") == 0
+    assert slots_in_use(run) == 3  # taking over a task does not take a second slot
+
+
+def test_the_heartbeat_renews_only_its_running_steps_and_a_stop_gives_back_all_but_them(db, project, staff, settings):
+    run = waiting_jobs(project, staff, slots=4, jobs=4)
+    mine = claim_due_tasks(limit=3, owner="me")
+    claim_due_tasks(limit=1, owner="someone else")
+    run.tasks.update(claimed_until=timezone.now() + timedelta(seconds=1))
+    running = mine[0][0]
+
+    assert renew_claims("me", {running}) == 1
+    renewed = run.tasks.get(pk=running).claimed_until
+    assert renewed > timezone.now() + timedelta(seconds=settings.TASK_CLAIM_SECONDS - 2)
+
+    assert release_claims("me", keep={running}) == 2
+    assert list(run.tasks.filter(claimed_by="me").values_list("pk", flat=True)) == [running]
+    assert claims_in_hand("someone else") == 1
+
+
+def test_a_queued_step_that_never_comes_does_not_hold_its_task(db, project, staff):
+    """Its batch was lost with another machine's cluster: unrenewed, the claim runs out and no longer counts."""
+    run = waiting_jobs(project, staff, slots=2, jobs=2)
+    claim_due_tasks(owner="me")
+    assert claims_in_hand("me") == 2
+    run.tasks.update(claimed_until=timezone.now() - timedelta(seconds=1))
+
+    assert claims_in_hand("me") == 0 and len(claim_due_tasks(owner="another")) == 2
+
+
+def test_a_step_whose_claim_was_given_back_does_nothing(db, project, staff):
+    from studio.runs.worker import task_step
+
+    run = waiting_jobs(project, staff, slots=1, jobs=1)
+    [(task_id, token)] = claim_due_tasks(owner="me")
+    release_claims("me")
+
+    task_step(task_id, token)
+
+    assert run.tasks.get().state == TaskState.PENDING and run.tasks.get().attempts == 0
+
+
+def test_a_claim_reads_neither_history_nor_runs_and_its_queries_do_not_grow_with_the_batch(db, project, staff):
+    waiting_jobs(project, staff, slots=40, jobs=40)
+
+    def queries_for(limit: int) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert len(claim_due_tasks(limit=limit, owner=f"batch-{limit}")) == limit
+        return [query["sql"] for query in queries]
+
+    few, many = queries_for(2), queries_for(20)
+    assert len(few) == len(many) <= 12
+    assert not any("runs_run" in sql for sql in few + many)
+
+
+def test_one_claimer_tick_enqueues_one_batch_through_the_process_broker(db, project, staff, monkeypatch, settings):
+    import django_q.brokers
+
+    from studio.core import broker
+
+    settings.ENGINE_STEP_THREADS = 4
+    settings.ENGINE_CLAIMS_PER_PROCESS = 6
+    made, enqueued = [], []
+    real_get_broker = django_q.brokers.get_broker
+    monkeypatch.setattr(broker, "get_broker", lambda: made.append(1) or real_get_broker())
+    monkeypatch.setattr(broker, "_BROKERS", {})
+    monkeypatch.setattr(engine, "async_task", lambda func, claims, **kwargs: enqueued.append((claims, kwargs)))
+    waiting_jobs(project, staff, slots=10, jobs=10)
+
+    assert engine.claim_and_enqueue("me") == 4
+    assert engine.claim_and_enqueue("me") == 2  # room for 6 claims in hand, 4 already held
+    assert engine.claim_and_enqueue("me") == 0
+
+    assert [len(claims) for claims, _ in enqueued] == [4, 2]
+    assert len({id(kwargs["broker"]) for _, kwargs in enqueued}) == 1 and len(made) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_steps_runs_a_batch_side_by_side_and_skips_it_once_stopping(project, staff, monkeypatch):
+    started = []
+    monkeypatch.setattr("studio.runs.worker.task_step", lambda task_id, token: started.append(task_id))
+
+    engine.run_steps([(1, "a"), (2, "b"), (3, "c")])
+    engine._process().stopping.set()
+    try:
+        engine.run_steps([(4, "d")])
+    finally:
+        engine._process().stopping.clear()
+
+    assert sorted(started) == [1, 2, 3]
