@@ -200,8 +200,8 @@ LOST_TASK_SEARCH_SECONDS = envint("LOST_TASK_SEARCH_SECONDS", 120)
 # worker's tasks are taken over within it; each worker process runs this many steps at once and holds at
 # most this many claims.
 TASK_CLAIM_SECONDS = envint("TASK_CLAIM_SECONDS", 8)
-ENGINE_STEP_THREADS = envint("ENGINE_STEP_THREADS", 8)
-ENGINE_CLAIMS_PER_PROCESS = envint("ENGINE_CLAIMS_PER_PROCESS", 16)
+ENGINE_STEP_THREADS = envint("ENGINE_STEP_THREADS", 16)
+ENGINE_CLAIMS_PER_PROCESS = envint("ENGINE_CLAIMS_PER_PROCESS", 32)
 SIMULATOR_URL = env("SIMULATOR_URL", "http://127.0.0.1:8100")  # where `make run` starts the vendor simulator
 CREDENTIALS_ENCRYPTION_KEYS = envlist("CREDENTIALS_ENCRYPTION_KEYS")
 if not CREDENTIALS_ENCRYPTION_KEYS and not DEBUG:

@@ -44,7 +44,9 @@ from studio.vendors.models import VendorAccount
 
 logger = logging.getLogger(__name__)
 
-IDLE_TICK_SECONDS = (0.2, 1.0)  # a claimer that finds nothing waits a little longer each time, up to a second
+TICK_SECONDS = 0.05  # after a tick that claimed something: more may be due soon
+IDLE_TICK_SECONDS = 1.0  # a claimer that finds nothing waits a little longer each time, up to this
+FULL_WAIT_SECONDS = 0.2  # a claimer without room waits for a step of its process to end, at most this
 
 
 def process_owner() -> str:
@@ -162,6 +164,7 @@ class _Process:
         self.running: set[int] = set()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.step_ended = threading.Event()  # wakes the claimer of a process that had no room
         self.claimer: threading.Thread | None = None
 
 
@@ -176,27 +179,34 @@ def _process() -> _Process:
 
 
 def run_steps(claims: list[tuple[int, str]]) -> None:
-    """The django-q2 task: one step of each claimed task, side by side. Steps not started when the
-    process is asked to stop are left to its final release."""
+    """The django-q2 task: one step of each claimed task, side by side. The tasks are taken in one query
+    per claim tick; steps not started when the process is asked to stop are left to its final release."""
+    from studio.runs.worker import start_steps
+
     state = _process()
-    wait([state.pool.submit(_run_one, state, task_id, token) for task_id, token in claims])
-
-
-def _run_one(state: _Process, task_id: int, token: str) -> None:
-    from studio.runs.worker import task_step
-
     if state.stopping.is_set():
         return
+    by_token: dict[str, list[int]] = {}
+    for task_id, token in claims:
+        by_token.setdefault(token, []).append(task_id)
+    tasks = [task for token, ids in by_token.items() for task in start_steps(ids, token)]
     with state.lock:
-        state.running.add(task_id)
+        state.running.update(task.pk for task in tasks)
+    wait([state.pool.submit(_run_one, state, task) for task in tasks])
+
+
+def _run_one(state: _Process, task) -> None:
+    from studio.runs.worker import run_started_step
+
     try:
         close_old_connections()
-        task_step(task_id, token)
+        run_started_step(task)
     except Exception:
-        logger.exception("task %s: step failed", task_id)
+        logger.exception("task %s: step failed", task.pk)
     finally:
         with state.lock:
-            state.running.discard(task_id)
+            state.running.discard(task.pk)
+        state.step_ended.set()
 
 
 # The claimer -------------------------------------------------------------------------------------------
@@ -218,29 +228,35 @@ def _claim_loop(state: _Process) -> None:
     owner = process_owner()
     beat_every = settings.TASK_CLAIM_SECONDS / 4
     next_beat = 0.0
-    idle = IDLE_TICK_SECONDS[0]
+    pause = TICK_SECONDS
     while not state.stopping.is_set():
-        claimed = 0
         try:
             if time.monotonic() >= next_beat:
                 with state.lock:
                     running = set(state.running)
                 renew_claims(owner, running)
                 next_beat = time.monotonic() + beat_every
-            claimed = claim_and_enqueue(owner)
+            free = settings.ENGINE_CLAIMS_PER_PROCESS - claims_in_hand(owner)
+            if free < settings.ENGINE_CLAIMS_PER_PROCESS // 2:  # claimed in halves: a claim per ended step costs
+                # the broker and the database as much as a whole batch
+                state.step_ended.clear()
+                state.step_ended.wait(FULL_WAIT_SECONDS)
+                continue
+            claimed = claim_and_enqueue(owner, free)
         except Exception:
             logger.exception("claimer: a tick failed; trying again")
             connection.close()
-        idle = IDLE_TICK_SECONDS[0] if claimed else min(idle * 1.5, IDLE_TICK_SECONDS[1])
-        if claimed < settings.ENGINE_STEP_THREADS:  # a full batch: more may be due at once
-            state.stopping.wait(idle)
+            claimed = 0
+        if claimed < free:  # all that was due is claimed: wait a little, longer each time nothing was due
+            pause = TICK_SECONDS if claimed else min(pause * 1.5, IDLE_TICK_SECONDS)
+            state.stopping.wait(pause)
     connection.close()
 
 
-def claim_and_enqueue(owner: str) -> int:
-    """One tick of a claimer: as many due tasks as this process has room for, enqueued as one batch."""
-    free = settings.ENGINE_CLAIMS_PER_PROCESS - claims_in_hand(owner)
-    claims = claim_due_tasks(min(free, settings.ENGINE_STEP_THREADS), owner) if free > 0 else []
+def claim_and_enqueue(owner: str, free: int) -> int:
+    """One tick of a claimer: up to `free` due tasks, enqueued as one batch (each batch costs the broker
+    and django-q2's pusher and monitor about the same, however many steps it holds)."""
+    claims = claim_due_tasks(free, owner)
     if claims:
         async_task(
             "studio.runs.engine.run_steps", claims,

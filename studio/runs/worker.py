@@ -67,12 +67,28 @@ UNEXPECTED_ERROR_PAUSE = 30
 
 def task_step(task_id: int, claim_token: str = "") -> None:
     """One step of one task, if this step still holds the task's claim (a stale queued step does nothing)."""
-    mine = Task.objects.filter(pk=task_id, claim_token=claim_token)
-    # From now on this process renews the claim (engine.py's heartbeat), whichever process claimed it.
+    tasks = start_steps([task_id], claim_token)
+    if tasks:
+        run_started_step(tasks[0])
+
+
+def start_steps(task_ids: list[int], claim_token: str) -> list[Task]:
+    """The tasks of `task_ids` whose claim this token still holds, now held by this process (engine.py's
+    heartbeat renews them from here on, whichever process claimed them)."""
     claimed_until = timezone.now() + timedelta(seconds=settings.TASK_CLAIM_SECONDS)
-    if not mine.update(claimed_until=claimed_until, claimed_by=process_owner()):
-        return
-    task = Task.objects.select_related("run", "account").get(pk=task_id)
+    owner = process_owner()
+    if not Task.objects.filter(pk__in=task_ids, claim_token=claim_token).update(
+        claimed_until=claimed_until, claimed_by=owner
+    ):
+        return []
+    started = Task.objects.select_related("run", "account").filter(
+        pk__in=task_ids, claim_token=claim_token, claimed_by=owner
+    )
+    return list(started.order_by())
+
+
+def run_started_step(task: Task) -> None:
+    mine = Task.objects.filter(pk=task.pk, claim_token=task.claim_token)  # before a step gives the claim back
     if task.is_finished:
         mine.update(claimed_until=None, claim_token="", claimed_by="")
         return
@@ -80,11 +96,12 @@ def task_step(task_id: int, claim_token: str = "") -> None:
         STEPS[task.state](task)
     except Exception:
         # A bug or a database hiccup: try the same step again later rather than at once, forever.
-        logger.exception("task %s: step %s failed", task_id, task.state)
+        logger.exception("task %s: step %s failed", task.pk, task.state)
         mine.update(next_action_at=timezone.now() + timedelta(seconds=UNEXPECTED_ERROR_PAUSE))
         raise
     finally:
-        mine.update(claimed_until=None, claim_token="", claimed_by="")
+        if not getattr(task, "claim_given_back", False):
+            mine.update(claimed_until=None, claim_token="", claimed_by="")
 
 
 # Submit --------------------------------------------------------------------------------------------
@@ -432,11 +449,17 @@ def _after_error(task: Task, error: VendorError, *, retry_state: str, give_up=No
 
 
 def _later(task: Task, *, seconds: float, fields=()) -> None:
+    """The step's last write: when to act next, and the claim given back in the same update."""
     task.next_action_at = timezone.now() + timedelta(seconds=seconds)
-    with transaction.atomic():
-        if task.state == TaskState.PENDING:  # it waits to be sent again: its vendor slot goes to another task
+    task.claimed_until, task.claim_token, task.claimed_by = None, "", ""
+    fields = ["next_action_at", "updated_at", "claimed_until", "claim_token", "claimed_by", *fields]
+    if task.state != TaskState.PENDING:
+        task.save(update_fields=fields)
+    else:
+        with transaction.atomic():  # it waits to be sent again: its vendor slot goes to another task
             release_slot(task)
-        task.save(update_fields=["next_action_at", "updated_at", *fields])
+            task.save(update_fields=fields)
+    task.claim_given_back = True
 
 
 def _finish(

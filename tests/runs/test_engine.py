@@ -161,38 +161,43 @@ def test_a_claim_reads_neither_history_nor_runs_and_its_queries_do_not_grow_with
     assert not any("runs_run" in sql for sql in few + many)
 
 
-def test_one_claimer_tick_enqueues_one_batch_through_the_process_broker(db, project, staff, monkeypatch, settings):
+def test_a_claimer_tick_enqueues_one_batch_through_the_process_broker(db, project, staff, monkeypatch, settings):
     import django_q.brokers
 
     from studio.core import broker
 
-    settings.ENGINE_STEP_THREADS = 4
-    settings.ENGINE_CLAIMS_PER_PROCESS = 6
     made, enqueued = [], []
     real_get_broker = django_q.brokers.get_broker
     monkeypatch.setattr(broker, "get_broker", lambda: made.append(1) or real_get_broker())
     monkeypatch.setattr(broker, "_BROKERS", {})
     monkeypatch.setattr(engine, "async_task", lambda func, claims, **kwargs: enqueued.append((claims, kwargs)))
-    waiting_jobs(project, staff, slots=10, jobs=10)
+    waiting_jobs(project, staff, slots=20, jobs=12)
 
-    assert engine.claim_and_enqueue("me") == 4
-    assert engine.claim_and_enqueue("me") == 2  # room for 6 claims in hand, 4 already held
-    assert engine.claim_and_enqueue("me") == 0
+    assert engine.claim_and_enqueue("me", 10) == 10
+    assert engine.claim_and_enqueue("me", 10) == 2  # all that is left
+    assert engine.claim_and_enqueue("me", 10) == 0
 
-    assert [len(claims) for claims, _ in enqueued] == [4, 2]
+    assert [len(claims) for claims, _ in enqueued] == [10, 2]
     assert len({id(kwargs["broker"]) for _, kwargs in enqueued}) == 1 and len(made) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_run_steps_runs_a_batch_side_by_side_and_skips_it_once_stopping(project, staff, monkeypatch):
+def test_run_steps_takes_a_batch_in_one_query_runs_it_side_by_side_and_nothing_once_stopping(
+    project, staff, monkeypatch
+):
     started = []
-    monkeypatch.setattr("studio.runs.worker.task_step", lambda task_id, token: started.append(task_id))
+    monkeypatch.setattr("studio.runs.worker.run_started_step", lambda task: started.append(task.pk))
+    waiting_jobs(project, staff, slots=4, jobs=4)
+    first, second = claim_due_tasks(limit=3, owner="claimer"), claim_due_tasks(limit=1, owner="claimer")
 
-    engine.run_steps([(1, "a"), (2, "b"), (3, "c")])
+    with CaptureQueriesContext(connection) as queries:
+        engine.run_steps(first)
     engine._process().stopping.set()
     try:
-        engine.run_steps([(4, "d")])
+        engine.run_steps(second)
     finally:
         engine._process().stopping.clear()
 
-    assert sorted(started) == [1, 2, 3]
+    assert sorted(started) == sorted(task_id for task_id, _ in first)
+    assert len(queries) == 2  # the claims taken over by this process, then the tasks read
+    assert claims_in_hand(engine.process_owner()) == 3 and claims_in_hand("claimer") == 1

@@ -1,11 +1,12 @@
-"""`manage.py benchmark <which>`: upload, vendors, pipeline, gallery or faults, one module each in studio/benchmarks/
-(tools that import the apps, never imported by them)."""
+"""`manage.py benchmark <which>`: upload, vendors, pipeline, gallery, faults, reconcile or engine, one module
+each in studio/benchmarks/ (tools that import the apps, never imported by them)."""
 
 import argparse
 import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from studio.benchmarks import engine as engine_benchmark
 from studio.benchmarks import faults as fault_benchmark
 from studio.benchmarks import gallery as gallery_benchmark
 from studio.benchmarks import pipeline as pipeline_benchmark
@@ -73,6 +74,17 @@ class Command(BaseCommand):
             default=",".join(map(str, reconcile_benchmark.SIZES_DEFAULT)),
             help="reconcile: task counts of the history, e.g. 10000,100000,1000000.",
         )
+        parser.add_argument(
+            "--in-flight",
+            default=",".join(map(str, engine_benchmark.SIZES_DEFAULT)),
+            help="engine: tasks in flight for the cost curve, e.g. 100,1000,10000.",
+        )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=engine_benchmark.HISTORY_DEFAULT,
+            help="engine: finished tasks in the table when the claim query is timed (default 1,000,000).",
+        )
         parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
         parser.add_argument("--grow-to", type=int, default=0, help=argparse.SUPPRESS)
 
@@ -84,7 +96,21 @@ class Command(BaseCommand):
             "gallery": self.gallery,
             "faults": self.faults,
             "reconcile": self.reconcile,
+            "engine": self.engine,
         }
+
+    def engine(self, *, in_flight, history, database_url, redis_url, keep, **options):
+        try:
+            sizes = tuple(int(size) for size in in_flight.split(",") if size.strip())
+        except ValueError:
+            raise CommandError("--in-flight takes task counts separated by commas, e.g. 100,1000,10000") from None
+        if not sizes or any(size < 1 for size in sizes) or history < 0:
+            raise CommandError("every --in-flight count must be at least 1, and --history not negative.")
+        if not engine_benchmark.run_benchmark(
+            sizes=sizes, history=history, database_url=database_url, redis_url=redis_url, keep=keep,
+            log=self.stderr.write,
+        ):  # fmt: skip
+            raise CommandError("The engine benchmark stopped early: see above.")
 
     def reconcile(self, *, sizes, keep, inside, grow_to, **options):
         if inside:
