@@ -46,6 +46,7 @@ class Run(models.Model):
     tasks_failed = models.PositiveIntegerField(default=0)
     tasks_canceled = models.PositiveIntegerField(default=0)
     tasks_uncertain = models.PositiveIntegerField(default=0)
+    images_stored = models.PositiveIntegerField(default=0)  # its Output rows of kind IMAGE, kept by output_store
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,10 +6,11 @@ import io
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from PIL import Image
 
 from studio.assets.ingest import webp_thumbnail
-from studio.runs.models import Output, OutputKind, Task
+from studio.runs.models import Output, OutputKind, Run, Task
 from studio.vendors.base import FileKind
 
 THUMBNAIL_SIZE = 480
@@ -41,11 +42,14 @@ def output_store(
         thumbnail_name = default_storage.save(f"{folder}/{task.index}-{index}.thumb.webp", ContentFile(thumbnail))
     try:
         with transaction.atomic():
-            return Output.objects.create(
+            output = Output.objects.create(
                 run_id=task.run_id, task=task, index=index, kind=OutputKind(kind.value), file=name,
                 thumbnail=thumbnail_name, content_type=content_type, width=size[0], height=size[1],
                 byte_size=len(content), sha256=hashlib.sha256(content).hexdigest(), source_asset_id=source_asset_id,
             )  # fmt: skip
+            if output.kind == OutputKind.IMAGE:  # the run page and the runs list show it without counting
+                Run.objects.filter(pk=task.run_id).update(images_stored=F("images_stored") + 1)
+            return output
     except IntegrityError:  # stored meanwhile by a step that ran after a lost claim
         for stored in (name, thumbnail_name):
             if stored:

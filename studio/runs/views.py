@@ -6,8 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from studio.projects.access import get_project_for_user, require_active
 from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
-from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, Task, TaskState
+from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, TaskState
 from studio.runs.services import (
     MonthlyLimitReached,
     OfferingUnavailable,
@@ -281,8 +280,9 @@ def catalogue_preview(request, account_id: int, kind: str, item_id: str):
 # Runs --------------------------------------------------------------------------------------------
 
 
-def _count(rows):
-    return Coalesce(Subquery(rows.order_by().values("run").annotate(n=Count("pk")).values("n")), 0)
+RUNS_PER_PAGE = 50
+IMAGES_ON_RUN_PAGE = 24  # the newest; the gallery pages through all of them
+JOBS_PER_PAGE = 50
 
 
 def _get_run_for_user(request, run_id: int, *, edit: bool = False) -> Run:
@@ -294,17 +294,26 @@ def _get_run_for_user(request, run_id: int, *, edit: bool = False) -> Run:
 @login_required
 @require_GET
 def run_list(request, project_id: int):
+    """Newest first, a page at a time (keyset: the page after a run starts below it); counts come from the
+    runs' own counters, so a page costs the same however many tasks and images the runs have."""
     project, membership = get_project_for_user(request, project_id)
-    # One counting subquery per column and run: joining outputs and tasks in one query multiplies them
-    # (outputs × tasks rows per run, 15 s at 10 runs of 1,000 tasks).
-    stored = Output.objects.filter(run=OuterRef("pk"), kind=OutputKind.IMAGE)
-    failed = Task.objects.filter(run=OuterRef("pk"), state__in=[TaskState.FAILED, TaskState.UNCERTAIN])
-    runs = (
-        Run.objects.filter(project=project)
-        .select_related("offering__account", "created_by")
-        .annotate(stored=_count(stored), failed=_count(failed))[:200]
-    )
-    return render(request, "runs/list.html", {"project": project, "membership": membership, "runs": runs})
+    runs = Run.objects.filter(project=project).select_related("offering__account", "created_by")
+    before = Run.objects.filter(project=project, pk=_number(request.GET.get("before"))).first()
+    if before is not None:
+        runs = runs.filter(Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk))
+    page = list(runs.order_by("-created_at", "-pk")[: RUNS_PER_PAGE + 1])
+    context = {
+        "project": project,
+        "membership": membership,
+        "runs": page[:RUNS_PER_PAGE],
+        "older": page[RUNS_PER_PAGE - 1].pk if len(page) > RUNS_PER_PAGE else None,
+        "paged": before is not None,
+    }
+    return render(request, "runs/list.html", context)
+
+
+def _number(value) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
 @login_required
@@ -326,24 +335,31 @@ def run_progress(request, run_id: int):
 
 
 def _progress(request, run: Run) -> dict:
-    tasks = list(run.tasks.all())
-    outputs = list(run.outputs.filter(kind=OutputKind.IMAGE).select_related("source_asset"))
-    extras = list(run.outputs.exclude(kind=OutputKind.IMAGE))
-    finished = [task for task in tasks if task.is_finished]
-    failed = [task for task in tasks if task.state in (TaskState.FAILED, TaskState.CANCELED)]
-    uncertain = [task for task in tasks if task.state == TaskState.UNCERTAIN and task.retried_by_id is None]
+    """What the run page shows: counts from the run's counters, the newest images and one page of jobs,
+    so it costs the same for a run of 10 images or of 10,000."""
+    done = run.tasks_succeeded + run.tasks_partial
+    failed = run.tasks_failed + run.tasks_canceled
+    total = done + failed + run.tasks_uncertain + run.tasks_open
+    newest = run.outputs.filter(kind=OutputKind.IMAGE).select_related("source_asset").order_by("-pk")
+    jobs_after = _number(request.GET.get("jobs_after"))
+    jobs = run.tasks.order_by("index")
+    if jobs_after is not None:
+        jobs = jobs.filter(index__gt=jobs_after)
+    jobs = list(jobs[: JOBS_PER_PAGE + 1])
     end = run.finished_at or timezone.now()
     return {
         "run": run,
         "project": run.project,
-        "tasks": tasks,
-        "outputs": outputs,
-        "extras": extras,
-        "done": len(finished) - len(failed) - len(uncertain),
-        "failed": len(failed),
-        "uncertain": len(uncertain),
-        "total": len(tasks),
-        "percent": round(100 * len(finished) / len(tasks)) if tasks else 100,
+        "tasks": jobs[:JOBS_PER_PAGE],
+        "jobs_after": jobs_after,
+        "next_jobs": jobs[JOBS_PER_PAGE - 1].index if len(jobs) > JOBS_PER_PAGE else None,
+        "outputs": list(newest[:IMAGES_ON_RUN_PAGE]),
+        "extras": list(run.outputs.exclude(kind=OutputKind.IMAGE).order_by("pk")[:IMAGES_ON_RUN_PAGE]),
+        "done": done,
+        "failed": failed,
+        "uncertain": run.tasks_uncertain,
+        "total": total,
+        "percent": round(100 * (total - run.tasks_open) / total) if total else 100,
         "elapsed": int((end - run.created_at).total_seconds()),
         "can_edit": request.memberships[run.project.team_id].can_edit and not run.project.is_archived,
         "advice": ERROR_ADVICE,

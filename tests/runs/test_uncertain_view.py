@@ -82,5 +82,7 @@ def test_the_runs_list_counts_stored_images_and_failed_or_uncertain_jobs(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("runs:list", args=[project.pk]))
 
-    counts = {run.pk: (run.stored, run.failed) for run in response.context["runs"]}
+    counts = {run.pk: (run.images_stored, run.tasks_failed + run.tasks_uncertain) for run in response.context["runs"]}
     assert counts == {done.pk: (1, 0), uncertain_run.pk: (0, 1)}
+    cells = [row.split("</td>")[4:6] for row in response.content.decode().split("<tr>")[2:]]
+    assert [[cell.rsplit(">", 1)[-1].strip() for cell in row] for row in cells] == [["1 / 1", "0"], ["0 / 1", "1"]]

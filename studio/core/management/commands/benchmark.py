@@ -1,5 +1,5 @@
-"""`manage.py benchmark <which>`: upload, vendors, pipeline, gallery, faults, reconcile or engine, one module
-each in studio/benchmarks/ (tools that import the apps, never imported by them)."""
+"""`manage.py benchmark <which>`: upload, vendors, pipeline, gallery, faults, reconcile, engine or pages, one
+module each in studio/benchmarks/ (tools that import the apps, never imported by them)."""
 
 import argparse
 import os
@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from studio.benchmarks import engine as engine_benchmark
 from studio.benchmarks import faults as fault_benchmark
 from studio.benchmarks import gallery as gallery_benchmark
+from studio.benchmarks import pages as pages_benchmark
 from studio.benchmarks import pipeline as pipeline_benchmark
 from studio.benchmarks import reconcile as reconcile_benchmark
 from studio.benchmarks import upload as benchmarks
@@ -97,7 +98,24 @@ class Command(BaseCommand):
             "faults": self.faults,
             "reconcile": self.reconcile,
             "engine": self.engine,
+            "pages": self.pages,
         }
+
+    def pages(self, *, keep, **options):
+        figures = pages_benchmark.run_pages(keep=keep, log=self.stderr.write)
+        self.stdout.write(
+            f"pages benchmark: SQLite (throw-away, WAL), {pages_benchmark.IMAGES_PER_TASK} images per task on the "
+            f"run page, {gallery_benchmark.REQUESTS} requests each through Django's test client "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
+        for figure in figures:
+            verdict = self._verdict(
+                figure.meets, f"≤ {pages_benchmark.MAX_QUERIES} queries, p95 < {pages_benchmark.TARGET_P95_MS} ms"
+            )
+            self.stdout.write(
+                f"  {figure.page:<17} {figure.size:<24} {figure.queries:>3} queries · median "
+                f"{figure.timing.median_ms:6.1f} ms · p95 {figure.timing.p95_ms:6.1f} ms{verdict}"
+            )
 
     def engine(self, *, in_flight, history, database_url, redis_url, keep, **options):
         try:
