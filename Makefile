@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup lint benchmark clean
+.PHONY: run scale-out test setup lint benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ setup: $(VENV)/.installed
 
 run: setup
 	$(PY) manage.py runstudio
+
+# The scale-out layout on this machine: PostgreSQL (DATABASE_URL, default database 'studio' on 127.0.0.1),
+# Redis (REDIS_URL), an S3 store on loopback and two workers.
+scale-out: $(VENV)/.installed
+	$(PY) manage.py runstudio --scale-out
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

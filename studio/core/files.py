@@ -1,3 +1,6 @@
+"""Serving stored files: streamed by the app from local storage, or fetched by the browser straight from S3."""
+
+from django.core.cache import cache
 from django.http import FileResponse, HttpResponseRedirect
 
 
@@ -15,3 +18,44 @@ def serve_stored_file(field, content_type: str, *, download_name: str | None = N
     )
     response["Cache-Control"] = "private, max-age=31536000, immutable"  # stored files never change
     return response
+
+
+def browser_urls(files: list[tuple]) -> list[str]:
+    """For (stored file, app URL) pairs: where the browser fetches each file.
+
+    On local storage, the app URL, whose view checks access and streams the file. On S3, a signed URL
+    of the bucket written into the page (its reader may see the page, so may see the file), so showing
+    60 thumbnails costs the app no request at all. A signed URL is kept for half its life and handed out
+    again meanwhile: the same thumbnail keeps the same URL, so the browser's cached copy is used.
+    """
+    if not files:
+        return []
+    storage = files[0][0].storage
+    if _is_local(storage):
+        return [app_url for _field, app_url in files]
+    keys = {field.name: f"signed-url:{field.name}" for field, _app_url in files if field}
+    known = cache.get_many(list(keys.values()))
+    fresh = {}
+    for name, key in keys.items():
+        if key not in known:
+            fresh[key] = storage.url(name)
+    if fresh:
+        cache.set_many(fresh, timeout=_signed_url_life(storage) // 2)
+    signed = {**known, **fresh}
+    return [signed[keys[field.name]] if field else app_url for field, app_url in files]
+
+
+def browser_url(field, app_url: str) -> str:
+    return browser_urls([(field, app_url)])[0]
+
+
+def _is_local(storage) -> bool:
+    try:
+        storage.path("")
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _signed_url_life(storage) -> int:
+    return int(getattr(storage, "querystring_expire", 3600))

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from studio.core.files import browser_urls
 from studio.runs.models import Output, ReviewState
 from studio.vendors.operations import Operation
 
@@ -37,11 +38,12 @@ def cards_prepare(outputs: list[Output], *, query: str) -> list[Output]:
     thumbnail = _url_pattern("runs:output", "thumbnail")
     states = {value: escape(label) for value, label in ReviewState.choices}
     operations = {value: escape(label) for value, label in Operation.choices}
-    for output in outputs:
+    thumbnails = browser_urls([(output.thumbnail, thumbnail.format(output.pk)) for output in outputs])
+    for output, thumbnail_url in zip(outputs, thumbnails, strict=True):
         output.key = escape(output.pk)
         output.viewer_url = escape(viewer.format(output.pk) + suffix)
         output.review_url = escape(review.format(output.pk) + suffix)
-        output.thumbnail_url = escape(thumbnail.format(output.pk))
+        output.thumbnail_url = escape(thumbnail_url)
         output.size = escape(f'width="{output.width or 480}" height="{output.height or 480}"')
         output.state_label = states.get(output.review_state) or escape(output.review_state)
         output.operation_label = operations.get(output.card_operation) or escape(output.card_operation)

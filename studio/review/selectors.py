@@ -22,7 +22,7 @@ GROUPS_PER_PAGE = 8
 OUTPUTS_PER_GROUP = 24
 NO_PRODUCT = "\uffff"  # sorts outputs without a source product after every product name
 CARD_FIELDS = ("id", "run_id", "task_id", "kind", "source_asset_id", "width", "height", "review_state",
-               "review_reason", "created_at")  # fmt: skip
+               "review_reason", "created_at", "thumbnail")  # fmt: skip
 
 # Sort keys as (field, descending); the last key is unique, so the order is total and neighbours are exact.
 ORDERINGS = {

@@ -184,13 +184,13 @@ def run_steps(claims: list[tuple[int, str]]) -> None:
     from studio.runs.worker import start_steps
 
     state = _process()
-    if state.stopping.is_set():
-        return
     by_token: dict[str, list[int]] = {}
     for task_id, token in claims:
         by_token.setdefault(token, []).append(task_id)
-    tasks = [task for token, ids in by_token.items() for task in start_steps(ids, token)]
-    with state.lock:
+    with state.lock:  # a stop either comes first (nothing starts) or waits for these steps to end
+        if state.stopping.is_set():
+            return
+        tasks = [task for token, ids in by_token.items() for task in start_steps(ids, token)]
         state.running.update(task.pk for task in tasks)
     wait([state.pool.submit(_run_one, state, task) for task in tasks])
 
@@ -272,15 +272,18 @@ def stop(timeout: float = 60.0) -> None:
     if state.claimer is not None:
         state.claimer.join(timeout=5)
     ends = time.monotonic() + timeout
-    while state.running and time.monotonic() < ends:
-        time.sleep(0.05)
-    with state.lock:
-        running = set(state.running)
-    try:
-        released = release_claims(process_owner(), keep=running)
-        logger.info("engine: stopped; %d claims given back", released)
-    finally:
-        connection.close()
+    while True:
+        while state.running and time.monotonic() < ends:
+            time.sleep(0.05)
+        with state.lock:
+            if state.running and time.monotonic() < ends:
+                continue  # a batch started just before the stop: let it end too
+            try:
+                released = release_claims(process_owner(), keep=set(state.running))
+                logger.info("engine: stopped; %d claims given back", released)
+            finally:
+                connection.close()
+            return
 
 
 def _on_sigterm(signum, frame) -> None:

@@ -78,3 +78,32 @@ def test_healthz_fails_when_the_bucket_is_missing(s3_storage, settings, client, 
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["storage"] == {"ok": False, "error": "NoSuchBucket"}
+
+
+def bucket_urls(html: str) -> list[str]:
+    import re
+
+    return [url.replace("&amp;", "&") for url in re.findall(r'src="(http://127\.0\.0\.1:\d+/[^"]+)"', html)]
+
+
+def test_gallery_run_page_and_viewer_write_signed_bucket_urls_into_the_page(s3_storage, staff_client, project, staff):
+    """No app request per image; the same thumbnail keeps its URL from page to page, so browsers cache it."""
+    from tests.review.factories import make_output, make_run, product
+
+    shirt = product(project, "Red shirt.png", (200, 40, 40), staff)
+    run = make_run(project, user=staff)
+    outputs = [make_output(run, source=shirt) for _ in range(3)]
+    gallery_url = reverse("review:project", args=[project.pk])
+
+    first = bucket_urls(staff_client.get(gallery_url).content.decode())
+    again = bucket_urls(staff_client.get(gallery_url).content.decode())
+
+    thumbnails = [url for url in first if ".thumb.webp" in url]
+    assert len(thumbnails) == 3 and all("X-Amz-Signature=" in url for url in thumbnails)
+    assert first == again
+    assert httpx.get(thumbnails[0]).content[8:12] == b"WEBP"
+    run_page = staff_client.get(reverse("runs:detail", args=[run.pk])).content.decode()
+    assert {url for url in bucket_urls(run_page) if ".thumb.webp" in url} == set(thumbnails)
+    viewer = bucket_urls(staff_client.get(reverse("review:viewer", args=[outputs[0].pk])).content.decode())
+    assert any(outputs[0].file.name in url for url in viewer) and any(shirt.file.name in url for url in viewer)
+    assert httpx.get(next(url for url in viewer if outputs[0].file.name in url)).content[:4] == b"\x89PNG"

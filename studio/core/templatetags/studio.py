@@ -27,3 +27,14 @@ def change(value):
         before, after = ("—" if item is None or item == "" else item for item in value)
         return f"{before} → {after}"
     return value
+
+
+@register.simple_tag
+def file_url(field, view_name: str, *args) -> str:
+    """`{% file_url output.thumbnail "runs:output" output.pk "thumbnail" %}`: where the browser fetches a stored
+    file, the app's view (local storage) or a signed bucket URL (S3); see studio/core/files.py."""
+    from django.urls import reverse
+
+    from studio.core.files import browser_url
+
+    return browser_url(field, reverse(view_name, args=args))

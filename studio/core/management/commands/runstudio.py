@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -20,20 +21,36 @@ def _interrupt(signum, frame):
 
 
 class Command(BaseCommand):
-    help = "Starts the whole studio (web server, worker, vendor simulator) in the foreground; Ctrl-C stops them all."
+    help = (
+        "Starts the whole studio (web server, worker, vendor simulator) in the foreground; Ctrl-C stops them all. "
+        "With --scale-out: PostgreSQL, Redis, an S3 store on loopback and two workers, as on several machines."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--scale-out",
+            action="store_true",
+            help="The scale-out layout on this machine: DATABASE_URL (default: PostgreSQL database 'studio' on "
+            "127.0.0.1, made if missing), REDIS_URL (default redis://127.0.0.1:6379/0), files in an S3 store on "
+            "loopback (moto), two qcluster workers.",
+        )
+        parser.add_argument("--s3-port", type=int, default=8102, help="--scale-out: the S3 store's port.")
 
-    def handle(self, *args, addr, **options):
+    def handle(self, *args, addr, scale_out, s3_port, **options):
         manage = [sys.executable, "manage.py"]
         simulator = urlsplit(settings.SIMULATOR_URL)
+        env, workers = dict(os.environ), 1
+        if scale_out:
+            from studio.core.scale_out import scale_out_environment
+
+            env, workers = scale_out_environment(s3_port, log=self.stdout.write), 2
         commands = {
             "web": web_server_command(addr),
-            "worker": [*manage, "qcluster"],
+            **{f"worker {n + 1}": [*manage, "qcluster"] for n in range(workers)},
             "simulator": [*manage, "simulate_vendors", "--host", simulator.hostname, "--port", str(simulator.port)],
         }
-        processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
+        processes = {name: subprocess.Popen(command, env=env) for name, command in commands.items()}  # noqa: S603
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the studio as cleanly as Ctrl-C
         url = f"http://{addr}/"
         try:
