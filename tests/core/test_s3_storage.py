@@ -107,3 +107,19 @@ def test_gallery_run_page_and_viewer_write_signed_bucket_urls_into_the_page(s3_s
     viewer = bucket_urls(staff_client.get(reverse("review:viewer", args=[outputs[0].pk])).content.decode())
     assert any(outputs[0].file.name in url for url in viewer) and any(shirt.file.name in url for url in viewer)
     assert httpx.get(next(url for url in viewer if outputs[0].file.name in url)).content[:4] == b"\x89PNG"
+
+
+def test_a_signed_url_is_never_handed_out_for_another_store_holding_the_same_name(s3_storage, settings, project, staff):
+    """Two stores (a second bucket, a test database starting its ids at 1 again) can hold the same name."""
+    from django.core.files.storage import storages
+
+    from studio.core.files import browser_url
+
+    asset = asset_ingest(project=project, upload=upload("shirt.jpg", images.jpeg()), user=staff).asset
+    first = browser_url(asset.thumbnail, "/app-url/")
+    settings.STORAGES["default"]["OPTIONS"]["bucket_name"] = "another-bucket"
+    settings.STORAGES = dict(settings.STORAGES)
+    asset.thumbnail.storage = storages["default"]
+
+    second = browser_url(asset.thumbnail, "/app-url/")
+    assert "/studio-test/" in first and "/another-bucket/" in second
