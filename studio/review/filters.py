@@ -10,6 +10,7 @@ from datetime import date
 
 from django.http import QueryDict
 
+from studio.core.paging import whole_number
 from studio.runs.models import ReviewState
 from studio.vendors.catalogue import KINDS
 from studio.vendors.operations import Operation
@@ -50,10 +51,10 @@ class GalleryFilter:
         readers = {
             "state": _choice(ReviewState.values),
             "operation": _choice(Operation.values),
-            "run": _whole_number,
+            "run": whole_number,
             "vendor": _choice(KINDS),
-            "model": _whole_number,
-            "product": _whole_number,
+            "model": whole_number,
+            "product": whole_number,
             "date_from": _date,
             "date_to": _date,
             "sort": _choice(SORTS),
@@ -99,10 +100,6 @@ def _choice(allowed):
         return raw if raw in allowed else None
 
     return read
-
-
-def _whole_number(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
 def _date(raw: str) -> date | None:

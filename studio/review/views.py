@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from studio.accounts.access import require_edit, require_review
 from studio.core.files import serve_stored_file
+from studio.core.paging import whole_number
 from studio.projects.access import get_project_for_user, require_active
 from studio.review import selectors
 from studio.review.archive import archive_files, safe_name, zip_stream
@@ -45,8 +46,7 @@ def _get_output_for_user(request, output_id: int, *, images_only: bool = True):
 
 def _after(data) -> int | None:
     """Where the next page starts (the last card or product shown); anything else means the first page."""
-    value = data.get("after", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return whole_number(data.get("after"))
 
 
 def _gallery_url(project, filters: GalleryFilter, *, run=None, **changes) -> str:

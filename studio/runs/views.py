@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from studio.assets.models import Asset
 from studio.core.files import serve_stored_file
+from studio.core.paging import whole_number
 from studio.points.services import InsufficientPoints, points_balance
 from studio.projects import services as preset_services
 from studio.projects.access import get_project_for_user, require_active
@@ -298,7 +299,7 @@ def run_list(request, project_id: int):
     runs' own counters, so a page costs the same however many tasks and images the runs have."""
     project, membership = get_project_for_user(request, project_id)
     runs = Run.objects.filter(project=project).select_related("offering__account", "created_by")
-    before = Run.objects.filter(project=project, pk=_number(request.GET.get("before"))).first()
+    before = Run.objects.filter(project=project, pk=whole_number(request.GET.get("before"))).first()
     if before is not None:
         runs = runs.filter(Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, pk__lt=before.pk))
     page = list(runs.order_by("-created_at", "-pk")[: RUNS_PER_PAGE + 1])
@@ -310,10 +311,6 @@ def run_list(request, project_id: int):
         "paged": before is not None,
     }
     return render(request, "runs/list.html", context)
-
-
-def _number(value) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
 @login_required
@@ -341,7 +338,7 @@ def _progress(request, run: Run) -> dict:
     failed = run.tasks_failed + run.tasks_canceled
     total = done + failed + run.tasks_uncertain + run.tasks_open
     newest = run.outputs.filter(kind=OutputKind.IMAGE).select_related("source_asset").order_by("-pk")
-    jobs_after = _number(request.GET.get("jobs_after"))
+    jobs_after = whole_number(request.GET.get("jobs_after"))
     jobs = run.tasks.order_by("index")
     if jobs_after is not None:
         jobs = jobs.filter(index__gt=jobs_after)
