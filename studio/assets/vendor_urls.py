@@ -5,6 +5,7 @@ from django.core import signing
 from django.urls import reverse
 
 from studio.assets.models import Asset
+from studio.core.files import is_local
 
 SALT = "studio.assets.vendor-input"
 
@@ -13,9 +14,7 @@ def asset_vendor_url(asset: Asset, *, max_age: int | None = None) -> str:
     """A URL to the asset's original that works for `max_age` seconds without signing in."""
     max_age = max_age or settings.INPUT_URL_MAX_AGE_SECONDS
     storage = asset.file.storage
-    try:
-        storage.path(asset.file.name)
-    except NotImplementedError:  # S3 and friends presign their own URLs
+    if not is_local(storage):  # S3 and friends presign their own URLs
         return storage.url(asset.file.name, expire=max_age)
     token = signing.dumps({"asset": asset.pk, "max_age": max_age}, salt=SALT)
     extension = asset.file.name.rsplit(".", 1)[-1]

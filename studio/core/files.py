@@ -8,12 +8,10 @@ from django.http import FileResponse, HttpResponseRedirect
 
 def serve_stored_file(field, content_type: str, *, download_name: str | None = None):
     """Streams a stored file; on storage without local paths (S3) redirects to a short-lived signed URL."""
-    try:
-        path = field.storage.path(field.name)
-    except NotImplementedError:
+    if not is_local(field.storage):
         return HttpResponseRedirect(field.storage.url(field.name))
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+        open(field.storage.path(field.name), "rb"),  # noqa: SIM115 (FileResponse closes it)
         content_type=content_type,
         as_attachment=download_name is not None,
         filename=download_name or "",
@@ -33,7 +31,7 @@ def browser_urls(files: list[tuple]) -> list[str]:
     if not files:
         return []
     storage = files[0][0].storage
-    if _is_local(storage):
+    if is_local(storage):
         return [app_url for _field, app_url in files]
     keys = {field.name: _cache_key(storage, field.name) for field, _app_url in files if field}
     known = cache.get_many(list(keys.values()))
@@ -57,7 +55,8 @@ def _cache_key(storage, name: str) -> str:
     return "signed-url:" + hashlib.sha256(f"{where}|{name}".encode()).hexdigest()
 
 
-def _is_local(storage) -> bool:
+def is_local(storage) -> bool:
+    """Whether files of `storage` have paths on this machine (S3 and friends have none: they sign URLs)."""
     try:
         storage.path("")
     except NotImplementedError:
