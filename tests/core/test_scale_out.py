@@ -8,7 +8,6 @@ PostgreSQL and Redis are what this layout is about: the test runs in the Postgre
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,9 @@ import pytest
 from django.conf import settings
 
 from studio.runs.models import OutputKind, Run, RunState
-from tests.run_fixtures import ROOT, process_group, shared_database_url
+from tests.run_fixtures import ROOT, free_port, process_group, shared_database_url
 
 pytestmark = [pytest.mark.scale_out, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_ready(url: str, layout: subprocess.Popen, log_path, timeout: float = 120) -> dict:
