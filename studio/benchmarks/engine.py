@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 
@@ -175,10 +176,11 @@ def _tasks_in_flight(simulator, account, run, size: int) -> None:
 
 
 def _set_interval(account, interval: float) -> None:
+    from studio.runs.engine import UNCLAIMED
     from studio.runs.models import Task
 
     type(account).objects.filter(pk=account.pk).update(poll_interval_seconds=interval)
-    Task.objects.filter(account=account).update(claimed_until=None, claim_token="", claimed_by="")
+    Task.objects.filter(account=account).update(**UNCLAIMED)
 
 
 @contextmanager
@@ -187,14 +189,9 @@ def _clusters(count: int, folder: str) -> Iterator[list[int]]:
 
     env = {**os.environ, "Q_WORKERS": "1"}
     with ExitStack() as stack:
-        clusters = [stack.enter_context(_qcluster(env, _log_path(folder, n), lambda line: None)) for n in range(count)]
+        logs = [Path(folder) / f"qcluster-{n}.log" for n in range(count)]
+        clusters = [stack.enter_context(_qcluster(env, log, lambda line: None)) for log in logs]
         yield [cluster.pid for cluster in clusters]
-
-
-def _log_path(folder: str, number: int):
-    from pathlib import Path
-
-    return Path(folder) / f"qcluster-{number}.log"
 
 
 def _polls(simulator) -> int:
@@ -207,11 +204,11 @@ def _queries_per_claim(account, run) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from studio.runs.engine import claim_due_tasks
+    from studio.runs.engine import UNCLAIMED, claim_due_tasks
     from studio.runs.models import Task
     from studio.runs.worker import task_step
 
-    Task.objects.filter(run=run).update(next_action_at=timezone.now(), claimed_until=None, claim_token="")
+    Task.objects.filter(run=run).update(next_action_at=timezone.now(), **UNCLAIMED)
     lines = []
     for batch in (1, settings.ENGINE_STEP_THREADS):
         with CaptureQueriesContext(connection) as claiming:
@@ -228,7 +225,7 @@ def _claim_with_history(account, history: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from studio.runs.engine import claim_due_tasks, release_claims
+    from studio.runs.engine import UNCLAIMED, claim_due_tasks, release_claims
     from studio.runs.models import Run, Task, TaskState
 
     run = Run.objects.filter(offering__account=account).first()
@@ -247,7 +244,7 @@ def _claim_with_history(account, history: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE runs_task")
     filled = time.monotonic() - started
-    Task.objects.filter(state=TaskState.RUNNING).update(next_action_at=now, claimed_until=None, claim_token="")
+    Task.objects.filter(state=TaskState.RUNNING).update(next_action_at=now, **UNCLAIMED)
     timings = []
     for _ in range(30):
         started = time.perf_counter()

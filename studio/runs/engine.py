@@ -54,6 +54,9 @@ def process_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+UNCLAIMED = {"claimed_until": None, "claim_token": "", "claimed_by": ""}  # a claim given back
+
+
 def _claim_seconds() -> timedelta:
     return timedelta(seconds=settings.TASK_CLAIM_SECONDS)
 
@@ -149,7 +152,7 @@ def claims_in_hand(owner: str) -> int:
 def release_claims(owner: str, *, keep=()) -> int:
     """Gives back this process's claims except `keep` (the steps it is running); their queued steps do nothing."""
     mine = Task.objects.filter(claimed_by=owner).exclude(pk__in=list(keep))
-    return mine.update(claimed_until=None, claim_token="", claimed_by="")
+    return mine.update(**UNCLAIMED)
 
 
 # Running ---------------------------------------------------------------------------------------------

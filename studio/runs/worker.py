@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from studio.assets.models import Asset
 from studio.points.models import EntryKind, LedgerEntry
 from studio.points.services import points_refund
-from studio.runs.engine import process_owner, release_slot
+from studio.runs.engine import UNCLAIMED, process_owner, release_slot
 from studio.runs.models import (
     TASK_COUNTERS,
     TERMINAL_TASK_STATES,
@@ -90,7 +90,7 @@ def start_steps(task_ids: list[int], claim_token: str) -> list[Task]:
 def run_started_step(task: Task) -> None:
     mine = Task.objects.filter(pk=task.pk, claim_token=task.claim_token)  # before a step gives the claim back
     if task.is_finished:
-        mine.update(claimed_until=None, claim_token="", claimed_by="")
+        mine.update(**UNCLAIMED)
         return
     try:
         STEPS[task.state](task)
@@ -101,7 +101,7 @@ def run_started_step(task: Task) -> None:
         raise
     finally:
         if not getattr(task, "claim_given_back", False):
-            mine.update(claimed_until=None, claim_token="", claimed_by="")
+            mine.update(**UNCLAIMED)
 
 
 # Submit --------------------------------------------------------------------------------------------
