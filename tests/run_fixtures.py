@@ -182,6 +182,21 @@ def process_group(pgid: int) -> list[int]:
     return members
 
 
+def describe_processes(pgid: int) -> str:
+    """What each live process of a group is and where it stands, for a test that found it still running."""
+    lines = []
+    for pid in process_group(pgid):
+        proc = Path("/proc", str(pid))
+        try:
+            command = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0]
+            threads = len(list(proc.joinpath("task").iterdir()))
+        except OSError:
+            continue
+        lines.append(f"{pid} {state} threads={threads} {command}")
+    return "\n".join(lines)
+
+
 def wait_for(run: Run, *, timeout: float, cluster=None) -> Run:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

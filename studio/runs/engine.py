@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 0.05  # after a tick that claimed something: more may be due soon
 IDLE_TICK_SECONDS = 1.0  # a claimer that finds nothing waits a little longer each time, up to this
 FULL_WAIT_SECONDS = 0.2  # a claimer without room waits for a step of its process to end, at most this
+STOP_GRACE_SECONDS = 45.0  # a stopping process waits this long for its running steps (a vendor read times out at 30)
 
 
 def process_owner() -> str:
@@ -169,6 +170,7 @@ class _Process:
         self.stopping = threading.Event()
         self.step_ended = threading.Event()  # wakes the claimer of a process that had no room
         self.claimer: threading.Thread | None = None
+        self.stop_by = float("inf")  # when a stopping process gives back its claims, steps ended or not
 
 
 _STATE: _Process | None = None
@@ -253,7 +255,7 @@ def _claim_loop(state: _Process) -> None:
         if claimed < free:  # all that was due is claimed: wait a little, longer each time nothing was due
             pause = TICK_SECONDS if claimed else min(pause * 1.5, IDLE_TICK_SECONDS)
             state.stopping.wait(pause)
-    connection.close()
+    _give_back_when_steps_end(state)  # on the claimer's own connection: a stop never waits for a new one
 
 
 def claim_and_enqueue(owner: str, free: int) -> int:
@@ -268,33 +270,51 @@ def claim_and_enqueue(owner: str, free: int) -> int:
     return len(claims)
 
 
-def stop(timeout: float = 60.0) -> None:
-    """Stops claiming, lets the running steps finish (for `timeout` seconds at most), gives back the rest."""
+def stop(grace: float = STOP_GRACE_SECONDS) -> None:
+    """Stops claiming, lets the running steps finish (for `grace` seconds at most), gives back the rest.
+    The claimer does the giving back; this only does it itself when the claimer is gone."""
     state = _process()
+    state.stop_by = time.monotonic() + grace
     state.stopping.set()
-    if state.claimer is not None:
-        state.claimer.join(timeout=5)
-    ends = time.monotonic() + timeout
-    while True:
-        while state.running and time.monotonic() < ends:
-            time.sleep(0.05)
-        with state.lock:
-            if state.running and time.monotonic() < ends:
-                continue  # a batch started just before the stop: let it end too
-            try:
-                released = release_claims(process_owner(), keep=set(state.running))
+    if state.claimer is not None and state.claimer.is_alive():
+        state.claimer.join(grace + 10)
+    else:
+        _give_back_when_steps_end(state)
+
+
+def _give_back_when_steps_end(state: _Process) -> None:
+    owner, next_beat = process_owner(), 0.0
+    try:
+        while True:
+            while state.running and time.monotonic() < state.stop_by:
+                if time.monotonic() >= next_beat:  # a step that outlives its claim would be taken over
+                    with state.lock:
+                        renew_claims(owner, set(state.running))
+                    next_beat = time.monotonic() + settings.TASK_CLAIM_SECONDS / 4
+                time.sleep(0.05)
+            with state.lock:
+                if state.running and time.monotonic() < state.stop_by:
+                    continue  # a batch started just before the stop: let it end too
+                released = release_claims(owner, keep=set(state.running))
                 logger.info("engine: stopped; %d claims given back", released)
-            finally:
-                connection.close()
-            return
+                return
+    finally:
+        connection.close()
 
 
 def _on_sigterm(signum, frame) -> None:
-    """django-q2 leaves its workers to die where they stand on SIGTERM; this one finishes its steps first."""
+    """django-q2 leaves its workers to die where they stand on SIGTERM; this one finishes its steps first,
+    and exits whatever happens while stopping (claims it could not give back run out instead)."""
+    if _process().stopping.is_set():
+        return
 
     def stop_and_exit():
-        stop()
-        os._exit(0)
+        try:
+            stop()
+        except Exception:
+            logger.exception("engine: stopping failed; this process's claims will run out instead")
+        finally:
+            os._exit(0)
 
     threading.Thread(target=stop_and_exit, name="stopping").start()
 

@@ -1,6 +1,7 @@
 """The run engine's claims: vendor slots honoured, no task handed out twice, claims renewed and given back."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -201,3 +202,39 @@ def test_run_steps_takes_a_batch_in_one_query_runs_it_side_by_side_and_nothing_o
     assert sorted(started) == sorted(task_id for task_id, _ in first)
     assert len(queries) == 2  # the claims taken over by this process, then the tasks read
     assert claims_in_hand(engine.process_owner()) == 3 and claims_in_hand("claimer") == 1
+
+
+def test_a_stop_renews_the_claims_of_its_running_steps_until_they_end_then_gives_back_every_claim(
+    transactional_db, project, staff, settings
+):
+    settings.TASK_CLAIM_SECONDS = 1
+    waiting_jobs(project, staff, slots=3, jobs=3)
+    me, state = engine.process_owner(), engine._process()
+    running = claim_due_tasks(owner=me)[0][0]
+    state.running.add(running)
+    stopping = threading.Thread(target=engine.stop, kwargs={"grace": 10})
+    try:
+        stopping.start()
+        time.sleep(1.5)  # longer than a claim: a step still running must not be taken over meanwhile
+        assert claims_in_hand(me) == 1 and Task.objects.get(pk=running).claimed_until > timezone.now()
+        assert stopping.is_alive()
+
+        state.running.discard(running)
+        stopping.join(timeout=5)
+        assert not stopping.is_alive() and not Task.objects.filter(claimed_by=me).exists()
+    finally:
+        state.running.clear()
+        state.stopping.clear()
+
+
+def test_a_worker_asked_to_stop_exits_even_when_stopping_fails(monkeypatch):
+    exits = []
+    monkeypatch.setattr(engine, "stop", lambda: 1 / 0)
+    monkeypatch.setattr(engine.os, "_exit", exits.append)
+
+    engine._on_sigterm(15, None)
+    deadline = time.monotonic() + 5
+    while not exits and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert exits == [0]
