@@ -216,11 +216,21 @@ class _World:
             thumbnail = _tiny_file(self.folder, f"thumbs/{n}.webp")
             batch.append(
                 Output(
-                    run=run, task=run.task, index=n, source_asset=self.products[n % PRODUCTS], file=thumbnail,
-                    thumbnail=thumbnail, content_type="image/png", width=1024, height=1024, byte_size=100,
-                    sha256=f"{n:064d}", review_state=ReviewState.PENDING if matching else states[n % len(states)],
+                    run=run,
+                    project=self.project,
+                    task=run.task,
+                    index=n,
+                    source_asset=self.products[n % PRODUCTS],
+                    file=thumbnail,
+                    thumbnail=thumbnail,
+                    content_type="image/png",
+                    width=1024,
+                    height=1024,
+                    byte_size=100,
+                    sha256=f"{n:064d}",
+                    review_state=ReviewState.PENDING if matching else states[n % len(states)],
                 )
-            )  # fmt: skip
+            )
         Output.objects.bulk_create(batch, batch_size=1000)
         self.made += count
         RunInput.objects.bulk_create(

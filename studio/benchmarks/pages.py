@@ -129,9 +129,23 @@ class PagesWorld:
         )  # fmt: skip
         self.keys += tasks
         Output.objects.bulk_create(
-            (Output(run=run, task=task, index=n, file=f"o/{task.pk}-{n}.png", thumbnail=f"o/{task.pk}-{n}.webp",
-                    content_type="image/png", width=1024, height=1024, byte_size=1, sha256="0" * 64)
-             for task in made[: tasks - open_tasks] for n in range(images_per_task)),
+            (
+                Output(
+                    run=run,
+                    project_id=run.project_id,
+                    task=task,
+                    index=n,
+                    file=f"o/{task.pk}-{n}.png",
+                    thumbnail=f"o/{task.pk}-{n}.webp",
+                    content_type="image/png",
+                    width=1024,
+                    height=1024,
+                    byte_size=1,
+                    sha256="0" * 64,
+                )
+                for task in made[: tasks - open_tasks]
+                for n in range(images_per_task)
+            ),
             batch_size=5_000,
-        )  # fmt: skip
+        )
         return run

@@ -95,8 +95,8 @@ def grow_to(tasks: int) -> None:
             refunded = {task.pk for task in tasks_made if task.pk % 10 == 0}  # every tenth image never came
             Output.objects.bulk_create(
                 (
-                    Output(run_id=task.run_id, task=task, index=0, kind=OutputKind.IMAGE, file=f"o/{task.pk}.png",
-                           content_type="image/png", byte_size=1, sha256="0" * 64)
+                    Output(run_id=task.run_id, project=project, task=task, index=0, kind=OutputKind.IMAGE,
+                           file=f"o/{task.pk}.png", content_type="image/png", byte_size=1, sha256="0" * 64)
                     for task in tasks_made
                     if task.pk not in refunded
                 ),

@@ -36,7 +36,10 @@ def output_gallery(
 ) -> QuerySet[Output]:
     """The project's result images that match the filters, in the filter's order (state=False: in any state;
     ordered=False: unordered, for counting, without the joins an order by product needs)."""
-    outputs = Output.objects.filter(run__project=project, kind=OutputKind.IMAGE)
+    # A page walks the project's outputs newest first on the (project, created_at, id) index; a count reads
+    # the (run, kind, review_state) index alone, reaching the project through its runs.
+    outputs = Output.objects.filter(project=project) if ordered else Output.objects.filter(run__project=project)
+    outputs = outputs.filter(kind=OutputKind.IMAGE)
     if state and filters.state:
         outputs = outputs.filter(review_state=filters.state)
     if filters.operation:
@@ -88,7 +91,7 @@ def output_gallery_page(*, project: Project, filters: GalleryFilter, after: int 
     approving cards in the "pending" gallery moves them out of it, and an offset would then skip as many."""
     outputs = output_gallery(project=project, filters=filters)
     if after is not None:
-        anchor = Output.objects.filter(pk=after, run__project=project).select_related("source_asset").first()
+        anchor = Output.objects.filter(pk=after, project=project).select_related("source_asset").first()
         if anchor is None:
             return GalleryPage([], None)
         outputs = outputs.filter(_beyond(_keys(filters), _sort_values(anchor), forward=True))

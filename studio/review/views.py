@@ -265,7 +265,7 @@ def _chosen(project, filters: GalleryFilter, data):
     ids = [int(value) for value in data.getlist("output") if value.isdigit()]
     if not ids:
         return None
-    return Output.objects.filter(run__project=project, kind=OutputKind.IMAGE, pk__in=ids)
+    return Output.objects.filter(project=project, kind=OutputKind.IMAGE, pk__in=ids)
 
 
 def _bulk_message(to_state: str, n: int) -> str:

@@ -175,6 +175,9 @@ class Output(models.Model):
     """One stored result file: the bytes the vendor sent, verified, plus a thumbnail."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="outputs")
+    # The run's project, kept here too: the gallery reads a project's newest outputs from one index,
+    # without joining every run of the project and sorting all their outputs.
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="outputs")
     index = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=OutputKind.choices, default=OutputKind.IMAGE)
@@ -198,7 +201,10 @@ class Output(models.Model):
     class Meta:
         ordering = ["run", "task__index", "index"]
         constraints = [models.UniqueConstraint(fields=["task", "index"], name="output_index_unique_in_task")]
-        indexes = [models.Index(fields=["run", "kind", "review_state"], name="output_gallery")]
+        indexes = [
+            models.Index(fields=["run", "kind", "review_state"], name="output_gallery"),
+            models.Index(fields=["project", "created_at", "id"], name="output_project_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"Output {self.task_id}/{self.index} ({self.kind})"

@@ -43,7 +43,8 @@ def output_store(
     try:
         with transaction.atomic():
             output = Output.objects.create(
-                run_id=task.run_id, task=task, index=index, kind=OutputKind(kind.value), file=name,
+                run_id=task.run_id, project_id=task.run.project_id, task=task, index=index, kind=OutputKind(kind.value),
+                file=name,
                 thumbnail=thumbnail_name, content_type=content_type, width=size[0], height=size[1],
                 byte_size=len(content), sha256=hashlib.sha256(content).hexdigest(), source_asset_id=source_asset_id,
             )  # fmt: skip

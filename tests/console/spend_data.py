@@ -60,9 +60,17 @@ def make_run(
     kinds = [(OutputKind.IMAGE, state) for state in states] + [(OutputKind.VECTOR, ReviewState.PENDING)] * extras
     for index, (kind, state) in enumerate(kinds):
         Output.objects.create(
-            run=run, task=tasks[0], index=index, kind=kind, review_state=state, file=f"out/{run.pk}-{index}.png",
-            content_type="image/png", byte_size=100, sha256="0" * 64,
-        )  # fmt: skip
+            run=run,
+            project_id=run.project_id,
+            task=tasks[0],
+            index=index,
+            kind=kind,
+            review_state=state,
+            file=f"out/{run.pk}-{index}.png",
+            content_type="image/png",
+            byte_size=100,
+            sha256="0" * 64,
+        )
     return run
 
 

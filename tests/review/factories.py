@@ -80,10 +80,21 @@ def make_output(
     if kind != OutputKind.VECTOR:
         thumbnail = default_storage.save(f"{folder}/{task.index}-{index}.thumb.webp", ContentFile(_thumbnail(picture)))
     return Output.objects.create(
-        run=run, task=task, index=index, kind=kind, source_asset=source, file=name, thumbnail=thumbnail,
-        content_type=content_type, width=size[0], height=size[1], byte_size=len(content), sha256=f"{n:064d}",
+        run=run,
+        project_id=run.project_id,
+        task=task,
+        index=index,
+        kind=kind,
+        source_asset=source,
+        file=name,
+        thumbnail=thumbnail,
+        content_type=content_type,
+        width=size[0],
+        height=size[1],
+        byte_size=len(content),
+        sha256=f"{n:064d}",
         review_state=state,
-    )  # fmt: skip
+    )
 
 
 def _thumbnail(picture) -> bytes:

@@ -165,7 +165,16 @@ def test_bulk_review_of_thousands_writes_one_event_each(reviewer, project, staff
     run = make_run(project, user=staff)
     task = make_task(run)
     Output.objects.bulk_create(
-        Output(run=run, task=task, index=n, file=f"x/{n}.png", content_type="image/png", byte_size=1, sha256="0")
+        Output(
+            run=run,
+            project=project,
+            task=task,
+            index=n,
+            file=f"x/{n}.png",
+            content_type="image/png",
+            byte_size=1,
+            sha256="0",
+        )
         for n in range(1200)
     )
     events = outputs_review_bulk(outputs=Output.objects.filter(run=run), actor=reviewer, to_state=ReviewState.APPROVED)
