@@ -48,13 +48,13 @@ def run_benchmark(
 ) -> bool:
     """The outer process: a throw-away database and broker, migrated; the measuring side runs on them."""
     from studio.benchmarks.pipeline import _empty_redis_db, _throwaway_postgres
-    from studio.benchmarks.upload import manage, temporary_folder
+    from studio.benchmarks.upload import deployed_settings, manage, temporary_folder
 
     with ExitStack() as stack:
         folder = stack.enter_context(temporary_folder(keep, log))
         database = stack.enter_context(_throwaway_postgres(database_url, log))
         broker = stack.enter_context(_empty_redis_db(redis_url, log))
-        env = {**os.environ, "STUDIO_VAR_DIR": str(folder), "DEBUG": "1", "LOG_LEVEL": "WARNING",
+        env = {**os.environ, **deployed_settings(), "STUDIO_VAR_DIR": str(folder), "LOG_LEVEL": "WARNING",
                "DATABASE_URL": database, "REDIS_URL": broker, "STUDIO_PROCESS": "worker",
                "BENCHMARK_SIZES": ",".join(str(size) for size in sizes), "BENCHMARK_HISTORY": str(history),
                "BENCHMARK_FOLDER": str(folder)}  # fmt: skip

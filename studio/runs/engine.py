@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 TICK_SECONDS = 0.05  # after a tick that claimed something: more may be due soon
 IDLE_TICK_SECONDS = 1.0  # a claimer that finds nothing waits a little longer each time, up to this
 FULL_WAIT_SECONDS = 0.2  # a claimer without room waits for a step of its process to end, at most this
+COUNT_PAUSE_SECONDS = 0.01  # and then this long, so that one count of its claims covers several ended steps
 STOP_GRACE_SECONDS = 45.0  # a stopping process waits this long for its running steps (a vendor read times out at 30)
 
 
@@ -246,6 +247,7 @@ def _claim_loop(state: _Process) -> None:
                 # the broker and the database as much as a whole batch
                 state.step_ended.clear()
                 state.step_ended.wait(FULL_WAIT_SECONDS)
+                state.stopping.wait(COUNT_PAUSE_SECONDS)  # a few more steps end meanwhile: one count for them all
                 continue
             claimed = claim_and_enqueue(owner, free)
         except Exception:

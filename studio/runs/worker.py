@@ -20,6 +20,7 @@ UNCERTAIN, refunded, until a person chooses to send it again.
 import contextlib
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
@@ -294,7 +295,7 @@ def _poll(task: Task) -> None:
         if _past_deadline(task) and not error.error_class.is_retryable:
             return _give_up_waiting(task, adapter)
         return _after_error(task, error, retry_state=TaskState.RUNNING)
-    _note_vendor_balance(task, answer)
+    _note_vendor_balance(task, answer, throttled=True)
     if answer.status.is_terminal:  # collected even past the deadline: the vendor finished it and billed it
         return _start_collecting(task, answer)
     if _past_deadline(task):
@@ -319,9 +320,20 @@ def _give_up_waiting(task: Task, adapter) -> None:
     )
 
 
-def _note_vendor_balance(task: Task, answer) -> None:
-    """hdredraw reports what is left on our account with every answer: the admin console shows it."""
-    if answer.balance is not None:
+BALANCE_NOTE_SECONDS = 10.0
+_balance_noted_at: dict[int, float] = {}  # account id → when this process last wrote its balance
+
+
+def _note_vendor_balance(task: Task, answer, *, throttled: bool = False) -> None:
+    """hdredraw reports what is left on our account with every answer: the admin console shows it, and the
+    count before each send tells the vendor check whether a lost call was charged (so a send's answer is
+    always written). A poll's is written every few seconds at most: one per poll would make the account row
+    the busiest row in the database, and claimers skip a locked account row."""
+    if answer.balance is None:
+        return
+    now = time.monotonic()
+    if not throttled or now - _balance_noted_at.get(task.account_id, -BALANCE_NOTE_SECONDS) >= BALANCE_NOTE_SECONDS:
+        _balance_noted_at[task.account_id] = now
         account_record_balance(account_id=task.account_id, balance=answer.balance)
 
 

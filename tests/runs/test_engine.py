@@ -238,3 +238,25 @@ def test_a_worker_asked_to_stop_exits_even_when_stopping_fails(monkeypatch):
         time.sleep(0.01)
 
     assert exits == [0]
+
+
+def test_a_polls_vendor_balance_is_written_every_few_seconds_and_a_sends_every_time(db, project, staff, monkeypatch):
+    """One write per poll would make the account row the busiest in the database (claimers skip it when locked)."""
+    from types import SimpleNamespace
+
+    from studio.runs import worker
+    from studio.vendors.base import Balance
+
+    monkeypatch.setattr(worker, "_balance_noted_at", {})
+    task = waiting_jobs(project, staff, slots=1, jobs=1).tasks.get()
+    noted = lambda: VendorAccount.objects.get(pk=task.account_id).vendor_balance  # noqa: E731
+    answer = lambda left: SimpleNamespace(balance=Balance(remaining_count=left))  # noqa: E731
+
+    worker._note_vendor_balance(task, answer(9), throttled=True)
+    worker._note_vendor_balance(task, answer(8), throttled=True)
+    assert noted() == {"remaining_count": 9}
+    worker._note_vendor_balance(task, answer(7))  # a send's: the vendor check compares counts around sends
+    assert noted() == {"remaining_count": 7}
+    monkeypatch.setattr(worker, "BALANCE_NOTE_SECONDS", 0.0)
+    worker._note_vendor_balance(task, answer(6), throttled=True)
+    assert noted() == {"remaining_count": 6}
