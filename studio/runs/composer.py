@@ -31,6 +31,8 @@ class Composition:
     selected: dict[str, list[Asset]]  # role → chosen assets
     options: dict[int, dict] = field(default_factory=dict)  # asset id → its options (garment type, placement)
     repeat: int = 1
+    repeat_text: str = "1"  # as typed, to show back
+    repeat_error: str = ""  # a count out of range is refused, not quietly changed
 
     @property
     def has_own_count(self) -> bool:
@@ -66,14 +68,17 @@ def read_composition(*, offering: Offering, project: Project, data: QueryDict) -
     if all(placement.values()):
         for asset in selected.get("product", []):
             options[asset.pk] = {**options.get(asset.pk, {}), **placement}
-    try:
-        repeat = min(MAX_REPEAT, max(1, int(data.get("repeat", "1"))))
-    except ValueError:
-        repeat = 1
-    return Composition(offering, parameters, specs, values, selected, options, repeat)
+    repeat_text = data.get("repeat", "").strip() or "1"
+    if repeat_text.isdecimal() and 1 <= int(repeat_text) <= MAX_REPEAT:
+        repeat, repeat_error = int(repeat_text), ""
+    else:
+        repeat, repeat_error = 1, _("Must be a whole number between 1 and %(max)d.") % {"max": MAX_REPEAT}
+    return Composition(offering, parameters, specs, values, selected, options, repeat, repeat_text, repeat_error)
 
 
 def plan_calls(composition: Composition) -> list[PlannedCall]:
+    if composition.repeat_error and not composition.has_own_count:
+        raise InvalidParameters({"repeat": composition.repeat_error})
     params = {name: value for name, value in composition.values.items() if value != ""}
     fan_out = next(
         (spec.role for spec in composition.specs if spec.max == 1 and len(composition.selected[spec.role]) > 1), None
@@ -99,7 +104,7 @@ def plan_calls(composition: Composition) -> list[PlannedCall]:
 def _whole(value, default: int) -> int:
     try:
         return max(1, int(float(value)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: "inf"; int("nan") is a ValueError
         return default
 
 

@@ -5,6 +5,7 @@ The same declaration drives validation (before any call or charge) and, later, t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -93,6 +94,8 @@ def _to_number(value: Any, *, integer: bool) -> int | float:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(_("Must be a number.")) from None
+    if not math.isfinite(number):  # "nan", "inf", "1e999": no range check holds for them
+        raise ValueError(_("Must be a number."))
     if integer:
         if number != int(number):
             raise ValueError(_("Must be a whole number."))

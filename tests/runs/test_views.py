@@ -87,6 +87,36 @@ def test_the_estimate_puts_each_broken_rule_next_to_its_field(staff_client, proj
     assert "disabled" in page  # nothing can be started
 
 
+@pytest.mark.parametrize("count", ["nan", "inf", "-inf", "1e999", "many"])
+def test_a_count_that_is_no_number_is_refused_on_its_field_and_nothing_is_charged(
+    staff_client, project, offerings, shots, rich, count
+):
+    form = wash_form(offerings, shots, param_count=count)
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
+    assert '<div id="error-count" class="field-error" hx-swap-oob="true">Must be a number.</div>' in page
+    assert staff_client.post(reverse("runs:submit", args=[project.pk]), form).status_code == 400
+    assert not Run.objects.exists() and points_balance(team=rich) == 1000
+
+
+@pytest.mark.parametrize("repeat", ["1000", "11", "0", "-5", "2.5", "many"])
+def test_images_per_input_out_of_range_are_refused_with_the_range_not_quietly_changed(
+    staff_client, project, offerings, shots, rich, repeat
+):
+    upscale = offerings.get(account__kind="hdredraw", operation="upscale")
+    form = {"operation": "upscale", "offering": upscale.pk, "input_product": [shots[0].pk], "repeat": repeat}
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
+    refused = "Must be a whole number between 1 and 10."
+    assert f'<div id="error-repeat" class="field-error" hx-swap-oob="true">{refused}' in page
+    response = staff_client.post(reverse("runs:submit", args=[project.pk]), form)
+    assert response.status_code == 400 and refused in response.content.decode()
+    assert not Run.objects.exists() and points_balance(team=rich) == 1000
+
+
+def test_a_composer_link_with_impossible_numbers_still_opens(staff_client, project, offerings):
+    url = reverse("runs:compose", args=[project.pk]) + "?operation=expand&param_width=inf&param_height=nan&repeat=1e999"
+    assert staff_client.get(url).status_code == 200
+
+
 def test_a_job_the_team_cannot_afford_shows_the_shortfall_and_charges_nothing(staff_client, project, offerings, shots):
     page = staff_client.post(reverse("runs:estimate", args=[project.pk]), wash_form(offerings, shots)).content.decode()
     assert "24 short" in page

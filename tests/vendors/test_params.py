@@ -28,6 +28,11 @@ def test_values_come_back_in_their_types_with_defaults_filled_in():
         ({"prompt": "a", "expand_top": "0.31"}, "expand_top", "Must be between 0 and 0.3."),
         ({"prompt": "a", "expand_top": "lots"}, "expand_top", "Must be a number."),
         ({"prompt": "a", "high_fidelity": "maybe"}, "high_fidelity", "Must be true or false."),
+        *(
+            ({"prompt": "a", name: text}, name, "Must be a number.")
+            for name in ("n", "expand_top")
+            for text in ("nan", "NaN", "inf", "-inf", "1e999", "-1e999", " ")
+        ),
         ({"prompt": "a", "aspect_ratio": "16:9"}, "aspect_ratio", "Not a parameter of this model."),
     ],
 )
