@@ -486,7 +486,7 @@ def placement_for(product: InputImage, canvas: tuple[int, int]) -> dict[str, int
         return _default_placement(product, canvas)
     try:
         box = {name: _whole_number(options[name]) for name in names}
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: "inf"
         raise InvalidParameters(
             {"product": _("Place the product with whole numbers for x, y, width and height.")}
         ) from None

@@ -237,6 +237,16 @@ def test_it_centres_the_product_when_no_placement_is_given(recorder):
     assert sent_json(recorder.last)["goods"] == {"url": GOODS_URL, "x": 100, "y": 200, "width": 800, "height": 400}
 
 
+@pytest.mark.parametrize("x", ["inf", "nan", "1e999", "ten", 12.5])
+def test_a_placement_that_is_no_whole_number_is_refused_before_any_call(recorder, x):
+    options = {"x": x, "y": 0, "width": 100, "height": 100}
+    product = InputImage("product", GOODS_URL, open=opener(png(size=(200, 100))), options=options)
+    inputs = (product, InputImage("background", BACKGROUND_URL))
+    with pytest.raises(InvalidParameters) as refused:
+        make_adapter(recorder).submit(change_background({"width": 1000, "height": 800}, inputs=inputs))
+    assert "whole numbers" in refused.value.field_errors["product"] and not recorder.requests
+
+
 # Signatures -------------------------------------------------------------------------------------------
 
 
