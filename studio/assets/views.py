@@ -70,10 +70,21 @@ def asset_bulk(request, project_id: int):
             % {"count": changed, "role": role.label},
         )
     elif action == "delete":
-        deleted = services.asset_delete(project=project, asset_ids=asset_ids)
-        messages.success(
-            request, ngettext("Deleted %(count)d image.", "Deleted %(count)d images.", deleted) % {"count": deleted}
-        )
+        deleted, kept = services.asset_delete(project=project, asset_ids=asset_ids)
+        if deleted:
+            messages.success(
+                request, ngettext("Deleted %(count)d image.", "Deleted %(count)d images.", deleted) % {"count": deleted}
+            )
+        if kept:
+            messages.warning(
+                request,
+                ngettext(
+                    "Kept %(count)d image that jobs used, so that their records stay whole: %(names)s.",
+                    "Kept %(count)d images that jobs used, so that their records stay whole: %(names)s.",
+                    len(kept),
+                )
+                % {"count": len(kept), "names": ", ".join(kept[:5]) + (" …" if len(kept) > 5 else "")},
+            )
     else:
         messages.error(request, _("Choose what to do with the selected images."))
     if request.htmx:

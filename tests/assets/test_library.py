@@ -94,3 +94,25 @@ def test_files_are_served_with_their_type_and_downloads_keep_the_name(staff_clie
     assert b"".join(thumbnail.streaming_content)[8:12] == b"WEBP"
     original = staff_client.get(reverse("assets:original", args=[asset.pk]) + "?download=1")
     assert original["Content-Disposition"] == 'attachment; filename="0.png"'
+
+
+def test_deleting_images_a_job_used_keeps_them_for_its_record_and_says_so(
+    staff_client, project, staff, media_storage, django_capture_on_commit_callbacks
+):
+    from studio.runs.models import RunInput
+    from tests.review.factories import make_run
+
+    used, unused = add_assets(project, staff, 2)
+    run = make_run(project, user=staff)
+    RunInput.objects.create(run=run, asset=used, role="product")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("assets:bulk", args=[project.pk]),
+            {"action": "delete", "asset": [used.pk, unused.pk]},
+            headers={"HX-Request": "true"},
+        )
+    page = " ".join(response.content.decode().split())
+    assert response.status_code == 200 and "Deleted 1 image." in page
+    assert f"Kept 1 image that jobs used, so that their records stay whole: {used.original_name}." in page
+    assert list(Asset.objects.all()) == [used] and (media_storage / used.file.name).exists()
+    assert run.inputs.get().asset == used
