@@ -125,6 +125,12 @@ def _invite(who: str) -> User:
         raise ValidationError(
             _("No one is called “%(who)s”. To invite someone new, enter their email address.") % {"who": who}
         ) from None
+    longest = User._meta.get_field("username").max_length  # the address becomes the username
+    if len(who) > longest:
+        raise ValidationError(
+            _("This email address is %(length)d characters long; an invited address can have at most %(max)d.")
+            % {"length": len(who), "max": longest}
+        )
     user = User(username=who.lower(), email=who.lower())
     user.set_unusable_password()
     user.save()

@@ -90,7 +90,9 @@ def test_inviting_a_new_email_gives_a_one_time_link_to_choose_a_password(admin_c
 @pytest.mark.parametrize(
     ("who", "message"),
     [("nobody-here", "To invite someone new, enter their email address."),
-     ("sam-staff", "sam-staff is already in Acme."), ("", "Enter a username or an email address.")],
+     ("sam-staff", "sam-staff is already in Acme."), ("", "Enter a username or an email address."),
+     (f"{'a' * 64}@{'b' * 63}.{'c' * 63}.example.com", "This email address is 204 characters long; an invited "
+      "address can have at most 150.")],
 )  # fmt: skip
 def test_adding_a_member_explains_what_is_wrong(admin_client, team, staff, who, message):
     response = admin_client.post(reverse("console:team_member_add", args=[team.pk]), {"who": who, "role": "staff"})
