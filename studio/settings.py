@@ -185,7 +185,9 @@ FILE_UPLOAD_HANDLERS = ["studio.assets.upload_handler.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or None
 UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 100)
-DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES
+# Files past UPLOAD_MAX_FILES are named and skipped (assets/upload_handler.py); a request with ten times
+# as many is refused whole, as Django does to bound the work one request can ask for.
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 10
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_MB", 25) * 1024 * 1024
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_MEGAPIXELS", 50) * 1_000_000
 THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)

@@ -2,20 +2,34 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 
 class HashingUploadHandler(FileUploadHandler):
     """Streams every uploaded file to a temporary file on disk, hashing it on the way.
 
     A file over UPLOAD_MAX_BYTES stops being written (so a huge file costs no disk) but the request
-    goes on: the other files of the same batch are still kept, and the big one is reported.
+    goes on: the other files of the same batch are still kept, and the big one is reported. Files past
+    UPLOAD_MAX_FILES in one request are read past without being stored; `request.uploads_skipped` names them.
     """
 
     chunk_size = 1024 * 1024  # fewer, larger chunks: the multipart parser's Python loop runs 16× less often
 
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.files_seen = 0
+        if request is not None:
+            request.uploads_skipped = []
+
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
+        self.files_seen += 1
+        if self.files_seen > settings.UPLOAD_MAX_FILES:
+            if self.request is not None:
+                self.request.uploads_skipped.append(self.file_name)
+            if hasattr(self, "file"):
+                del self.file  # the last file kept, complete: Django closes a skipping handler's `file`
+            raise SkipFile
         self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
         self.hasher = hashlib.sha256()
         self.received = 0

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -29,8 +30,14 @@ def asset_upload(request, project_id: int):
         asset_ingest(project=project, upload=upload, role=role, user=request.user)
         for upload in request.FILES.getlist("files")
     ]
+    skipped = getattr(request, "uploads_skipped", [])
     if request.headers.get("Accept") == "application/json":
-        return JsonResponse({"results": [_outcome_json(outcome) for outcome in outcomes]})
+        too_many = _("Not uploaded: at most %(max)d images go in one upload. Upload it again.") % {
+            "max": settings.UPLOAD_MAX_FILES
+        }
+        results = [_outcome_json(outcome) for outcome in outcomes]
+        results += [{"name": name, "status": "rejected", "message": too_many, "asset_id": None} for name in skipped]
+        return JsonResponse({"results": results})
     if not outcomes:
         messages.error(request, _("Choose one or more images to upload."))
     for outcome in outcomes:
@@ -38,6 +45,17 @@ def asset_upload(request, project_id: int):
         if outcome.status == "rejected":
             level = messages.ERROR
         messages.add_message(request, level, f"{outcome.name}: {outcome.message}")
+    if skipped:
+        messages.error(
+            request,
+            ngettext(
+                "%(count)d more image was not uploaded (at most %(max)d go in one upload): %(names)s. Upload it again.",
+                "%(count)d more images were not uploaded (at most %(max)d go in one upload): %(names)s. "
+                "Upload them again.",
+                len(skipped),
+            )
+            % {"count": len(skipped), "max": settings.UPLOAD_MAX_FILES, "names": ", ".join(skipped)},
+        )
     return redirect("projects:detail", project_id=project.pk)
 
 

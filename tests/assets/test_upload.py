@@ -157,3 +157,24 @@ def test_a_reviewer_cannot_upload(request, project, role_fixture):
     response = post_files(request.getfixturevalue(role_fixture), project, upload("x.jpg", images.jpeg()))
     assert response.status_code == 403
     assert not Asset.objects.exists()
+
+
+def test_a_plain_form_with_more_files_than_allowed_keeps_the_first_ones_and_names_the_rest(
+    staff_client, project, settings
+):
+    settings.UPLOAD_MAX_FILES = 3
+    files = [upload(f"shot-{n}.png", images.distinct_png(n)) for n in range(5)]
+    response = post_files(staff_client, project, *files, as_json=False)
+
+    page = " ".join(staff_client.get(response.url).content.decode().split())
+    assert sorted(Asset.objects.values_list("original_name", flat=True)) == ["shot-0.png", "shot-1.png", "shot-2.png"]
+    assert "shot-2.png: " in page
+    assert "2 more images were not uploaded (at most 3 go in one upload): shot-3.png, shot-4.png." in page
+
+
+def test_the_uploader_hears_which_files_were_over_the_limit(staff_client, project, settings):
+    settings.UPLOAD_MAX_FILES = 1
+    results = results_by_name(post_files(staff_client, project, *(upload(f"{n}.png", images.distinct_png(n))
+                                                                  for n in range(2))))  # fmt: skip
+    assert results["0.png"]["status"] == "kept" and results["1.png"]["status"] == "rejected", results
+    assert "at most 1 images go in one upload" in results["1.png"]["message"]
