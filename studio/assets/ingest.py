@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from studio.accounts.models import User
 from studio.assets.models import Asset, AssetRole
@@ -74,6 +74,8 @@ def asset_ingest(*, project: Project, upload, role: str = AssetRole.PRODUCT, use
         default_storage.delete(original_name)
         default_storage.delete(thumbnail_name)
         return _duplicate_of(name, Asset.objects.get(project=project, sha256=sha256))
+    if facts["notes"]:
+        return UploadOutcome(name, "kept", _("Added; %(notes)s.") % {"notes": "; ".join(facts["notes"])}, asset)
     return UploadOutcome(name, "kept", _("Added."), asset)
 
 
@@ -134,12 +136,16 @@ def _decode_and_render(upload) -> tuple[object, bytes, dict]:
             _check_pixels(*image.size)
             image_format = image.format
             width, height = image.size
+            notes = _unusual_for_vendors(image)  # before getexif(), which may decode a PNG and drop its tile
             orientation = image.getexif().get(ExifTags.Base.Orientation, UPRIGHT)
             stored = upload
-            if orientation in range(2, 9):
+            if orientation in range(2, 9) or notes:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
-                stored = ContentFile(_encode_like(upright, image_format, image.info))
+                info = image.info
+                if notes:
+                    upright, info = _plain_rgb(upright, info)
+                stored = ContentFile(_encode_like(upright, image_format, info))
                 width, height = upright.size
             else:
                 if image_format == "JPEG":
@@ -158,8 +164,45 @@ def _decode_and_render(upload) -> tuple[object, bytes, dict]:
     return (
         stored,
         thumbnail,
-        {"ext": ext, "content_type": content_type, "width": width, "height": height, "byte_size": byte_size},
-    )
+        {"ext": ext, "content_type": content_type, "width": width, "height": height, "byte_size": byte_size,
+         "notes": notes},
+    )  # fmt: skip
+
+
+def _unusual_for_vendors(image: Image.Image) -> list[str]:
+    """What vendors' decoders may not take (they expect one frame of 8-bit RGB), said for the uploader."""
+    notes = []
+    if getattr(image, "n_frames", 1) > 1:
+        notes.append(_("it is animated (%(frames)d frames): the first frame is kept") % {"frames": image.n_frames})
+    if image.mode == "CMYK":
+        notes.append(_("it was CMYK: it is kept as RGB"))
+    if image.mode.startswith("I") or any(";16" in str(tile.args) for tile in image.tile):
+        notes.append(_("it had 16 bits per channel: it is kept with 8"))
+    return notes
+
+
+def _plain_rgb(image: Image.Image, info: dict) -> tuple[Image.Image, dict]:
+    """One frame of 8-bit RGB (RGBA where it has transparency), and the file info that still holds for it."""
+    if image.mode.startswith("I"):  # 16-bit grey: scale down, not clip, to 8 bits
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
+    if image.mode == "CMYK":
+        image, info = _cmyk_to_srgb(image), {key: value for key, value in info.items() if key != "icc_profile"}
+    elif image.mode not in ("RGB", "RGBA"):
+        has_alpha = image.mode in ("LA", "PA", "RGBa") or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    return image, info
+
+
+def _cmyk_to_srgb(image: Image.Image) -> Image.Image:
+    """Through the file's own colour profile where it has one: a plain conversion shifts print colours."""
+    profile = image.info.get("icc_profile")
+    if profile:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass
+    return image.convert("RGB")
 
 
 def _encode_like(image: Image.Image, image_format: str, info: dict) -> bytes:

@@ -178,3 +178,55 @@ def test_the_uploader_hears_which_files_were_over_the_limit(staff_client, projec
                                                                   for n in range(2))))  # fmt: skip
     assert results["0.png"]["status"] == "kept" and results["1.png"]["status"] == "rejected", results
     assert "at most 1 images go in one upload" in results["1.png"]["message"]
+
+
+def sixteen_bit_rgb_png(width: int, height: int) -> bytes:
+    """Pillow writes no 16-bit RGB PNG: the chunks by hand (every channel 0x8000, mid grey)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80\x00" * 3 * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def encoded(image: Image.Image, image_format: str, **options) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def test_cmyk_16_bit_and_animated_images_are_kept_as_one_frame_of_8_bit_rgb_and_the_uploader_is_told(
+    staff_client, project
+):
+    frames = [Image.new("RGB", (40, 30), (200, 40 * n, 0)) for n in range(3)]
+    response = post_files(
+        staff_client,
+        project,
+        upload("print.jpg", encoded(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG"), "image/jpeg"),
+        upload("scan.png", encoded(Image.new("I;16", (40, 30), 40000), "PNG"), "image/png"),
+        upload("deep.png", sixteen_bit_rgb_png(40, 30), "image/png"),
+        upload("spin.webp", encoded(frames[0], "WEBP", save_all=True, append_images=frames[1:]), "image/webp"),
+    )
+    results = results_by_name(response)
+    assert {name: r["status"] for name, r in results.items()} == dict.fromkeys(results, "kept")
+    assert results["print.jpg"]["message"] == "Added; it was CMYK: it is kept as RGB."
+    assert results["scan.png"]["message"] == "Added; it had 16 bits per channel: it is kept with 8."
+    assert results["spin.webp"]["message"] == "Added; it is animated (3 frames): the first frame is kept."
+
+    def stored(name: str) -> Image.Image:
+        return Image.open(Asset.objects.get(original_name=name).file)
+
+    with stored("print.jpg") as cmyk:
+        assert cmyk.mode == "RGB" and cmyk.getpixel((20, 15))[0] > 200  # still red, not inverted ink
+    with stored("scan.png") as grey:
+        assert grey.mode == "RGB" and 150 <= grey.getpixel((20, 15))[0] <= 160  # 40000 / 65535 of white, not clipped
+    with stored("deep.png") as deep:
+        assert deep.mode == "RGB" and deep.tile[0].args == "RGB"
+    with stored("spin.webp") as spin:
+        assert getattr(spin, "n_frames", 1) == 1 and spin.getpixel((20, 15))[1] < 20  # the first frame
