@@ -48,7 +48,8 @@ def account_create(request):
     if kind not in KINDS:
         messages.error(request, _("Choose which vendor the account is for."))
         return redirect("console:vendors")
-    form = _form(request, VendorAccount(kind=kind, enabled=True))
+    form = _form(request, VendorAccount(kind=kind, enabled=False))
+    del form.fields["enabled"]  # off until its first test connection works (vendors/services.py)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             account = form.save()
@@ -57,8 +58,9 @@ def account_create(request):
                 actor=request.user, action=AuditAction.ACCOUNT_CREATED, target=account,
                 kind=account.kind, base_url=account.base_url,
             )  # fmt: skip
-        messages.success(request, _("Added “%(name)s” with its offerings. Test the connection next.") % {
-            "name": account.name})  # fmt: skip
+        messages.success(request, _(
+            "Added “%(name)s” with its offerings, switched off: test the connection, and it switches on when the "
+            "test works.") % {"name": account.name})  # fmt: skip
         return redirect("console:vendor", account_id=account.pk)
     return render(request, "console/vendor_form.html", {"section": "vendors", "form": form, "kind": kind})
 

@@ -33,6 +33,8 @@ class VendorAccountAdmin(admin.ModelAdmin):
         """Changes made here land in the studio's audit log too, like those made in the console."""
         changes = {name: [plain(form.initial.get(name)), plain(form.cleaned_data.get(name))]
                    for name in form.changed_data if not name.startswith("credential_")}  # fmt: skip
+        if not change:
+            obj.enabled = False  # as in the console: on once its first test connection works
         super().save_model(request, obj, form, change)
         action = AuditAction.ACCOUNT_CHANGED if change else AuditAction.ACCOUNT_CREATED
         if changes:

@@ -16,6 +16,11 @@ class DecryptionFailed(ValueError):
     """None of the configured keys opens the stored value (a key was dropped too early)."""
 
 
+class KeysNotForThisAddress(DecryptionFailed):
+    """The keys were saved for another address (or signing scheme) than the account has now: they are never
+    sent there. Whoever changed the address must type the keys again."""
+
+
 def _keys() -> list[bytes]:
     if settings.CREDENTIALS_ENCRYPTION_KEYS:
         return [key.encode() for key in settings.CREDENTIALS_ENCRYPTION_KEYS]

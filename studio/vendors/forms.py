@@ -69,6 +69,11 @@ class VendorAccountForm(forms.ModelForm):
         except DecryptionFailed:
             stored = {}  # unreadable under the configured keys: every secret must be typed again
         typed = {name: cleaned.get(f"credential_{name}", "") for name in wanted}
+        if stored and not all(typed.values()) and self._destination(cleaned) != self.instance.key_destination:
+            raise forms.ValidationError(
+                _("The address or signing scheme changed: enter every key again. Stored keys are only ever sent "
+                  "to the address they were saved for.")
+            )  # fmt: skip
         merged = {name: typed[name] or stored.get(name, "") for name in wanted}
         missing = [name for name, value in merged.items() if not value]
         if missing:
@@ -76,6 +81,13 @@ class VendorAccountForm(forms.ModelForm):
         self.new_credentials = merged if any(typed.values()) or merged != stored else None
         self.replaced_credentials = [name for name in wanted if typed[name]]
         return cleaned
+
+    def _destination(self, cleaned) -> str:
+        base_url, options = (
+            cleaned.get("base_url", self.instance.base_url),
+            cleaned.get("options", self.instance.options),
+        )
+        return VendorAccount(base_url=base_url or "", options=options or {}).key_destination
 
     def save(self, commit=True):
         if self.new_credentials:

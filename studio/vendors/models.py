@@ -6,8 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from studio.vendors.catalogue import KINDS, adapter_class, points_per_output
-from studio.vendors.crypto import decrypt_credentials, encrypt_credentials
+from studio.vendors.crypto import KeysNotForThisAddress, decrypt_credentials, encrypt_credentials
 from studio.vendors.operations import Operation
+
+KEYS_DESTINATION = "__destination__"  # stored beside the keys, encrypted with them
 
 VendorKind = models.TextChoices("VendorKind", [(kind.upper(), kind) for kind in KINDS])
 
@@ -40,6 +42,8 @@ class VendorAccount(models.Model):
     vendor_balance = models.JSONField(default=dict, blank=True, editable=False)  # as the vendor last reported it
     vendor_balance_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_check = models.JSONField(default=dict, blank=True, editable=False)  # the last "test connection"
+    # A new account stays off until its first test connection works; then it is turned on, once.
+    connection_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,11 +54,22 @@ class VendorAccount(models.Model):
         return f"{self.name} ({self.kind})"
 
     @property
+    def key_destination(self) -> str:
+        """Where the keys go: the base URL, and the signing scheme for vendors that have a choice of them."""
+        signer = self.options.get("signer", "") if isinstance(self.options, dict) else ""
+        return f"{self.base_url.rstrip('/')} {signer}"
+
+    @property
     def credentials(self) -> dict[str, str]:
-        return decrypt_credentials(self.credentials_encrypted)
+        """The keys, only for the destination they were saved for: stored with them, under the same encryption,
+        so that no change of address (a form, the admin, the database) can send them anywhere else."""
+        values = decrypt_credentials(self.credentials_encrypted)
+        if values and values.pop(KEYS_DESTINATION, None) != self.key_destination:
+            raise KeysNotForThisAddress("the keys were saved for another address: enter them again")
+        return values
 
     def set_credentials(self, values: dict[str, str]) -> None:
-        self.credentials_encrypted = encrypt_credentials(values)
+        self.credentials_encrypted = encrypt_credentials({**values, KEYS_DESTINATION: self.key_destination})
         self.credentials_updated_at = timezone.now()
 
     @property

@@ -8,7 +8,7 @@ from studio.audit.models import AuditAction
 from studio.audit.services import audit_record
 from studio.vendors.base import Balance, ErrorClass, VendorError
 from studio.vendors.catalogue import catalogue
-from studio.vendors.crypto import DecryptionFailed
+from studio.vendors.crypto import DecryptionFailed, KeysNotForThisAddress
 from studio.vendors.models import Offering, VendorAccount
 
 
@@ -43,9 +43,8 @@ class CheckOutcome(models.TextChoices):
 
 def account_check_connection(*, account: VendorAccount) -> dict:
     """Calls the vendor's cheapest real endpoint and keeps the answer in plain words on the account."""
-    adapter = account.adapter()
     try:
-        outcome, message = CheckOutcome.WORKS, adapter.check_connection()
+        outcome, message = CheckOutcome.WORKS, account.adapter().check_connection()
     except VendorError as error:
         if error.error_class == ErrorClass.BAD_CREDENTIALS:
             outcome = CheckOutcome.WRONG_KEY
@@ -54,11 +53,18 @@ def account_check_connection(*, account: VendorAccount) -> dict:
         else:
             outcome = CheckOutcome.VENDOR_ERROR
         message = error.message
+    except KeysNotForThisAddress:
+        outcome = CheckOutcome.WRONG_KEY
+        message = _("The stored keys were saved for another address: they are not sent to this one. Enter them again.")
     except DecryptionFailed:
         outcome, message = CheckOutcome.WRONG_KEY, _("The stored key cannot be decrypted: enter it again.")
     check = {"outcome": outcome.value, "message": str(message), "at": timezone.now().isoformat()}
-    VendorAccount.objects.filter(pk=account.pk).update(last_check=check)
-    account.last_check = check
+    changes = {"last_check": check}
+    if outcome == CheckOutcome.WORKS and account.connection_verified_at is None:  # a new account's first success
+        changes.update(connection_verified_at=timezone.now(), enabled=True)
+    VendorAccount.objects.filter(pk=account.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(account, name, value)
     if outcome == CheckOutcome.WORKS:
         account_refresh_balance(account=account)
     return check
@@ -68,7 +74,7 @@ def account_refresh_balance(*, account: VendorAccount) -> Balance | None:
     """Asks the vendor's balance endpoint, where it has one; vendors without one report it with each task."""
     try:
         balance = account.adapter().balance()
-    except VendorError:
+    except (VendorError, DecryptionFailed):  # the test connection says what is wrong with the keys
         return None
     if balance is not None:
         account.vendor_balance_at = account_record_balance(account_id=account.pk, balance=balance)

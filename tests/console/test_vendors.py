@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from studio.audit.models import AuditAction, AuditEvent
 from studio.simulator.app import demo_credentials
+from studio.vendors.crypto import KeysNotForThisAddress
 from studio.vendors.models import Offering, VendorAccount
 from tests.conftest import client_for
 
@@ -88,6 +89,47 @@ def test_test_connection_says_works_or_wrong_key_for_every_vendor(admin_client, 
     assert "not-the-key" not in answer
     account.refresh_from_db()
     assert account.last_check["outcome"] == "wrong_key"
+
+
+def test_a_new_account_stays_off_until_its_first_test_connection_works(admin_client, simulator):
+    add_account(admin_client, "suchuang", simulator.public_url, token="not-the-key")  # "enabled" sent, ignored
+    account = VendorAccount.objects.get()
+    assert not account.enabled and account.connection_verified_at is None
+    admin_client.post(reverse("console:vendor_test", args=[account.pk]))
+    account.refresh_from_db()
+    assert not account.enabled  # the key is wrong: still off
+
+    account.set_credentials(demo_credentials("suchuang"))
+    account.save()
+    admin_client.post(reverse("console:vendor_test", args=[account.pk]))
+    account.refresh_from_db()
+    assert account.enabled and account.connection_verified_at is not None
+
+    VendorAccount.objects.filter(pk=account.pk).update(enabled=False)  # an admin switched it off later
+    admin_client.post(reverse("console:vendor_test", args=[account.pk]))
+    assert not VendorAccount.objects.get(pk=account.pk).enabled  # only the first success switches it on
+
+
+def test_a_new_address_needs_the_keys_again_and_stored_keys_never_go_to_another_host(admin_client, simulator):
+    token = demo_credentials("suchuang")["token"]
+    add_account(admin_client, "suchuang", simulator.public_url, token=token)
+    account = VendorAccount.objects.get()
+    form = {"name": "suchuang main", "base_url": "https://collector.example.net", "max_concurrent_tasks": 4,
+            "options": "{}"}  # fmt: skip
+    refused = admin_client.post(reverse("console:vendor", args=[account.pk]), form).content.decode()
+    assert "The address or signing scheme changed: enter every key again." in refused
+    assert VendorAccount.objects.get(pk=account.pk).base_url == simulator.public_url
+
+    VendorAccount.objects.filter(pk=account.pk).update(base_url="https://collector.example.net")  # behind the form
+    answer = admin_client.post(reverse("console:vendor_test", args=[account.pk])).content.decode()
+    assert "saved for another address" in answer
+    with pytest.raises(KeysNotForThisAddress):  # no adapter, so no HTTP client holding the key, is ever made
+        VendorAccount.objects.get(pk=account.pk).adapter()
+
+    admin_client.post(reverse("console:vendor", args=[account.pk]), {**form, "base_url": simulator.public_url,
+                                                                      "credential_token": token})  # fmt: skip
+    works = admin_client.post(reverse("console:vendor_test", args=[account.pk])).content.decode()
+    assert "Works" in works
 
 
 def test_an_unreachable_vendor_is_said_so(admin_client):
