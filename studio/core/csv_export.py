@@ -12,11 +12,14 @@ class _SafeWriter:
         self.writer = csv.writer(response)
 
     def writerow(self, row) -> None:
-        self.writer.writerow(_text_cell(cell) if isinstance(cell, str) else cell for cell in row)
+        self.writer.writerow(spreadsheet_safe(cell) for cell in row)
 
 
-def _text_cell(text: str) -> str:
-    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+def spreadsheet_safe(cell):
+    """A cell as text a spreadsheet shows, not runs: a leading =, +, -, @, tab or return gets a quote first."""
+    if isinstance(cell, str) and cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return f"'{cell}"
+    return cell
 
 
 def csv_download(filename: str) -> tuple[HttpResponse, _SafeWriter]:

@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from studio.core.csv_export import spreadsheet_safe
 from studio.runs.models import Output, OutputKind
 
 CHUNK = 256 * 1024
@@ -136,7 +137,7 @@ def zip_stream(files: Iterable[ArchiveFile]) -> Iterator[bytes]:
 
 def _csv_line(values: list) -> bytes:
     line = io.StringIO()
-    csv.writer(line).writerow(values)
+    csv.writer(line).writerow(spreadsheet_safe(value) for value in values)
     return line.getvalue().encode()
 
 

@@ -67,6 +67,15 @@ def test_the_manifest_lists_every_files_facts(staff_client, project, gallery):
     assert row["prompt"] == "on a sunny terrace" and row["review_state"] == "approved"
 
 
+def test_the_manifest_keeps_a_typed_formula_as_text(staff_client, project, gallery):
+    from studio.runs.models import Run
+
+    Run.objects.filter(pk=gallery.wash.pk).update(params={"prompt": '=HYPERLINK("https://evil.example","x")'})
+    rows = manifest(unzip(staff_client.get(reverse("review:download", args=[project.pk]))))
+    wash = next(row for row in rows if row["operation"] == "wash")
+    assert wash["prompt"] == '\'=HYPERLINK("https://evil.example","x")'
+
+
 def test_the_run_zip_and_the_filtered_zip(staff_client, project, gallery):
     url = reverse("review:download", args=[project.pk])
     run_zip = staff_client.get(f"{url}?run={gallery.upscale.pk}")
