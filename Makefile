@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 
 .PHONY: run scale-out test setup lint benchmark clean
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package (reproducible installs); pyproject.toml says what the studio needs.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $@
 
 setup: $(VENV)/.installed

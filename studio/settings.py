@@ -4,6 +4,7 @@ Embedded default (one machine, no services): SQLite in WAL mode, django-q2's ORM
 under var/. Scale-out: DATABASE_URL, REDIS_URL and STORAGE_BACKEND=s3 switch each piece.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "axes",  # login throttling (django-axes): failed sign-ins per account and per address
     "studio.core",
     "studio.accounts",
     "studio.projects",
@@ -61,12 +63,23 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in (studio/accounts/views.locked_out)
 ]
 
 ROOT_URLCONF = "studio.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
+AUTHENTICATION_BACKENDS = ["studio.accounts.backends.SignInThrottle", "django.contrib.auth.backends.ModelBackend"]
+# After LOGIN_FAILURE_LIMIT failed sign-ins, an account, and separately an address, is locked for
+# LOGIN_LOCKOUT_MINUTES; an operator unlocks it sooner in Django admin (Axes › Access attempts: delete).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.accounts.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0) or None  # proxies in front that set X-Forwarded-For
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
 
