@@ -48,9 +48,18 @@ class Run(models.Model):
     tasks_uncertain = models.PositiveIntegerField(default=0)
     images_stored = models.PositiveIntegerField(default=0)  # its Output rows of kind IMAGE, kept by output_store
 
+    # The composer form's one-time token with a digest of what it asked for: the same form sent twice (a double
+    # click, a resend after a lost answer) makes one run, not two.
+    submit_key = models.CharField(max_length=64, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["project", "-created_at"], name="run_project_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "submit_key"], condition=~models.Q(submit_key=""), name="run_submitted_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.operation})"

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,17 +113,40 @@ def runs_estimate(*, offering: Offering, calls: list[PlannedCall]) -> Estimate:
     return Estimate(requests, sum(outputs), points, prices, assets_by_url)
 
 
-def runs_submit(*, project: Project, offering: Offering, user: User, calls: list[PlannedCall]) -> Run:
-    """Creates the run and its tasks and holds its points in one transaction; nothing happens if any fails."""
+class AlreadySubmitted(Exception):
+    """The same composer form was sent before: its run is `run`, and nothing new was made or charged."""
+
+    def __init__(self, run: Run):
+        super().__init__(f"already submitted as run {run.pk}")
+        self.run = run
+
+
+def runs_submit(
+    *, project: Project, offering: Offering, user: User, calls: list[PlannedCall], submit_key: str = ""
+) -> Run:
+    """Creates the run and its tasks and holds its points in one transaction; nothing happens if any fails.
+    A `submit_key` already used by this user raises AlreadySubmitted with the first run."""
     estimate = runs_estimate(offering=offering, calls=calls)
     adapter = offering.account.adapter()
+    try:
+        return _create_run(project, offering, user, calls, estimate, adapter, submit_key)
+    except IntegrityError:  # the same form, sent twice at once: the other one made the run
+        earlier = Run.objects.filter(created_by=user, submit_key=submit_key).first() if submit_key else None
+        if earlier is None:
+            raise
+        raise AlreadySubmitted(earlier) from None
+
+
+def _create_run(project, offering, user, calls, estimate, adapter, submit_key) -> Run:
     with transaction.atomic():
-        wallet_lock(team=project.team)
+        wallet_lock(team=project.team)  # a second send of the form waits here, then finds the first's run
+        if submit_key and (earlier := Run.objects.filter(created_by=user, submit_key=submit_key).first()):
+            raise AlreadySubmitted(earlier)
         _check_monthly_limit(user=user, team=project.team, points=estimate.points)
         run = Run.objects.create(
             project=project, offering=offering, operation=offering.operation, params=calls[0].params,
             outputs_expected=estimate.outputs, points_charged=estimate.points, created_by=user,
-            tasks_open=len(estimate.requests),
+            tasks_open=len(estimate.requests), submit_key=submit_key,
         )  # fmt: skip
         RunInput.objects.bulk_create(
             RunInput(run=run, asset=item.asset, role=item.role, options=item.options)

@@ -1,3 +1,6 @@
+import hashlib
+import re
+import uuid
 from collections import Counter
 from dataclasses import asdict
 
@@ -26,6 +29,7 @@ from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
 from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, TaskState
 from studio.runs.services import (
+    AlreadySubmitted,
     MonthlyLimitReached,
     OfferingUnavailable,
     member_points_left,
@@ -137,15 +141,35 @@ def submit(request, project_id: int):
         return redirect("runs:compose", project_id=project.pk)
     composition = read_composition(offering=offering, project=project, data=request.POST)
     try:
-        run = runs_submit(project=project, offering=offering, user=request.user, calls=plan_calls(composition))
+        run = runs_submit(
+            project=project, offering=offering, user=request.user, calls=plan_calls(composition),
+            submit_key=_submit_key(request.POST),
+        )  # fmt: skip
     except (InvalidParameters, InsufficientPoints, OfferingUnavailable, MonthlyLimitReached) as refused:
         return _render_composer(request, project, request.POST, refused=refused, status=400)
+    except AlreadySubmitted as sent:
+        messages.info(request, _("This job was started already, by the same form sent twice: here it is."))
+        return redirect("runs:detail", run_id=sent.run.pk)
     messages.success(
         request,
         ngettext("Started: %(n)d image for %(points)s points.", "Started: %(n)d images for %(points)s points.",
                  run.outputs_expected) % {"n": run.outputs_expected, "points": run.points_charged},
     )  # fmt: skip
     return redirect("runs:detail", run_id=run.pk)
+
+
+SUBMIT_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def _submit_key(data) -> str:
+    """The form's one-time token and a digest of everything else it sends: sent twice as it was, it is the same
+    key (one run); changed and sent again from the same page, it is another job."""
+    token = data.get("submit_token", "")
+    if not SUBMIT_TOKEN.fullmatch(token):
+        return ""
+    fields = sorted((name, value) for name, values in data.lists() for value in values
+                    if name not in ("submit_token", "csrfmiddlewaretoken"))  # fmt: skip
+    return f"{token}:{hashlib.sha256(repr(fields).encode()).hexdigest()[:16]}"
 
 
 def _offering(data) -> Offering | None:
@@ -186,7 +210,9 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "placement": composition.placement() if composition else {},
         "balance": points_balance(team=project.team),
         "presets": list(project.presets.all()),
+        "submit_token": data.get("submit_token") if SUBMIT_TOKEN.fullmatch(data.get("submit_token", "")) else "",
     }
+    context["submit_token"] = context["submit_token"] or uuid.uuid4().hex
     if composition is not None:
         context.update(_price(project, offering, composition, request.user))
         if request.method == "GET":

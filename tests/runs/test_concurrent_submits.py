@@ -52,3 +52,38 @@ def test_parallel_submits_against_a_small_balance_never_overdraw_it(team, projec
     assert Run.objects.count() == 3  # the refused ones left nothing behind
     assert points_balance(team=team) == 10
     assert wallet_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_form_sent_many_times_at_once_makes_one_run_and_one_charge(team, project, staff, admin):
+    from studio.runs.services import AlreadySubmitted
+
+    account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid")
+    offerings_load(account=account)
+    upscale = Offering.objects.get(account=account, operation="upscale")
+    product = asset_ingest(project=project, upload=upload("p.png", images.distinct_png(1)), user=staff).asset
+    points_grant(team=team, amount=1000, reason="budget", user=admin, key="budget")
+    start = threading.Barrier(SUBMITTERS)
+    runs, errors = [], []
+
+    def submit():
+        try:
+            start.wait()
+            runs.append(runs_submit(project=project, offering=upscale, user=staff, submit_key="a" * 32 + ":form",
+                                    calls=[PlannedCall({}, (PlannedInput(product, "product"),))]).pk)  # fmt: skip
+        except AlreadySubmitted as sent:
+            runs.append(sent.run.pk)
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(SUBMITTERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == [] and len(runs) == SUBMITTERS and len(set(runs)) == 1
+    assert Run.objects.count() == 1 and points_balance(team=team) == 1000 - 30
+    assert wallet_differences() == []

@@ -1,5 +1,7 @@
 """The composer and the run pages: who may do what, the live price, submitting, cancel and retry."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -326,3 +328,21 @@ def test_refunds_give_the_limit_back_and_other_members_have_their_own(
     Run.objects.filter(pk=run.pk).update(points_refunded=24)
     assert member_points_left(user=staff, team=rich) == (30, 30)
     assert member_points_left(user=admin, team=rich) is None
+
+
+def test_the_same_form_sent_twice_makes_one_run_and_one_charge_and_answers_with_the_first(
+    staff_client, project, offerings, shots, rich
+):
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + "?operation=wash").content.decode()
+    token = re.search(r'name="submit_token" value="([0-9a-f]{32})"', page).group(1)
+    form = wash_form(offerings, shots, submit_token=token)
+
+    first = staff_client.post(reverse("runs:submit", args=[project.pk]), form)
+    again = staff_client.post(reverse("runs:submit", args=[project.pk]), form, follow=True)
+    run = Run.objects.get()
+    assert first.url == again.redirect_chain[-1][0] == reverse("runs:detail", args=[run.pk])
+    assert "This job was started already, by the same form sent twice: here it is." in again.content.decode()
+    assert points_balance(team=rich) == 1000 - 24
+
+    changed = staff_client.post(reverse("runs:submit", args=[project.pk]), {**form, "param_count": "1"})
+    assert Run.objects.count() == 2 and changed.url != first.url  # changed on the same page: another job
