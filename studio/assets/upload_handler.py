@@ -1,8 +1,14 @@
 import hashlib
+import logging
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+logger = logging.getLogger(__name__)
+STALE_UPLOAD_SECONDS = 6 * 3600  # far longer than any upload takes
 
 
 class HashingUploadHandler(FileUploadHandler):
@@ -30,6 +36,7 @@ class HashingUploadHandler(FileUploadHandler):
             if hasattr(self, "file"):
                 del self.file  # the last file kept, complete: Django closes a skipping handler's `file`
             raise SkipFile
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)  # a process not started by wsgi.py
         self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
         self.hasher = hashlib.sha256()
         self.received = 0
@@ -50,3 +57,21 @@ class HashingUploadHandler(FileUploadHandler):
     def upload_interrupted(self):
         if hasattr(self, "file"):
             self.file.close()
+
+
+def remove_stale_upload_files(max_age: float = STALE_UPLOAD_SECONDS) -> int:
+    """Makes the upload folder and removes what uploads cut off by a killed server left in it. Only files named
+    as Django names them (`*.upload*`) and older than `max_age`: other processes' uploads go on undisturbed."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    removed, oldest = 0, time.time() - max_age
+    for path in folder.glob("*.upload*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # finished meanwhile
+    if removed:
+        logger.info("removed %d temporary files of interrupted uploads from %s", removed, folder)
+    return removed

@@ -230,3 +230,22 @@ def test_cmyk_16_bit_and_animated_images_are_kept_as_one_frame_of_8_bit_rgb_and_
         assert deep.mode == "RGB" and deep.tile[0].args == "RGB"
     with stored("spin.webp") as spin:
         assert getattr(spin, "n_frames", 1) == 1 and spin.getpixel((20, 15))[1] < 20  # the first frame
+
+
+def test_files_left_by_uploads_cut_off_by_a_killed_server_are_removed_when_old(settings, tmp_path):
+    import os
+    import time
+
+    from studio.assets.upload_handler import remove_stale_upload_files
+
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    assert remove_stale_upload_files() == 0 and (tmp_path / "uploads").is_dir()  # made where it was missing
+    old, fresh, other = (tmp_path / "uploads" / name for name in ("tmp1.upload.jpg", "tmp2.upload.png", "notes.txt"))
+    for path in (old, fresh, other):
+        path.write_bytes(b"x")
+    long_ago = time.time() - 7 * 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+
+    assert remove_stale_upload_files() == 1
+    assert not old.exists() and fresh.exists() and other.exists()  # an upload under way, and not ours
