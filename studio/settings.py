@@ -196,9 +196,9 @@ STORAGES = {
 # Uploads: every file goes to a temporary file on disk while it streams in, hashed on the way.
 FILE_UPLOAD_HANDLERS = ["studio.assets.upload_handler.HashingUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
-# Its own folder, so that files left by an upload cut off by a server kill can be found and removed
-# (studio/assets/upload_handler.py: remove_stale_upload_files, run as each web process starts).
-FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or str(VAR_DIR / "tmp" / "uploads")
+# Its own folder, made on first use, so that files left by an upload cut off by a server kill can be found and
+# removed (studio/assets/upload_handler.py: remove_stale_upload_files, run as each web process starts).
+UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR") or str(VAR_DIR / "tmp" / "uploads")
 UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 100)
 # Files past UPLOAD_MAX_FILES are named and skipped (assets/upload_handler.py); a request with ten times
 # as many is refused whole, as Django does to bound the work one request can ask for.
@@ -267,5 +267,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "django.request": {"filters": ["forbidden_on_one_line"]},
         "httpx": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts, not every successful sign-in
     },
 }

@@ -100,6 +100,12 @@ def admin(team):
 
 
 @pytest.fixture
+def operator(db):
+    """A studio operator: vendors, prices and every team's points; a member of no team."""
+    return User.objects.create_user(username="otto-operator", password=PASSWORD, is_operator=True)
+
+
+@pytest.fixture
 def outsider(other_team):
     """An admin, but of another team: must never see Acme's things."""
     return make_member(other_team, Role.ADMIN, "olga-outsider")

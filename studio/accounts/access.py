@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from studio.accounts.middleware import SESSION_TEAM_KEY
-from studio.accounts.models import Membership, Role
+from studio.accounts.models import Membership, Role, Team
 
 
 def membership_for_team(request, team_id: int) -> Membership:
@@ -33,23 +33,36 @@ def require_edit(membership: Membership) -> None:
         )
 
 
-def require_admin(request) -> Membership:
-    """The admin console: held through the admin role of the current team.
+def is_operator(request) -> bool:
+    return request.user.is_authenticated and request.user.operates_studio
 
-    Vendors and prices are the studio's, so every admin manages them; a team's members, points and
-    spend only that team's admins (see admin_team_ids).
-    """
+
+def require_console(request) -> None:
+    """The admin console: studio operators, and the admins of the current team (for their teams)."""
+    if is_operator(request):
+        return
     membership = current_membership(request)
     if membership.role != Role.ADMIN:
         raise PermissionDenied(
             _("Your role in “%(team)s” is %(role)s: only Admins can open the admin console.")
             % {"team": membership.team.name, "role": membership.get_role_display()}
         )
-    return membership
+
+
+def require_operator(request) -> None:
+    """Vendor accounts and keys, prices, points grants and the vendor-side check: the studio's, not a team's."""
+    require_console(request)
+    if not is_operator(request):
+        raise PermissionDenied(
+            _("Only studio operators manage vendor accounts, prices and teams' points. Ask one of them.")
+        )
 
 
 def admin_team_ids(request) -> list[int]:
-    """The teams whose members, points and spend this user manages: those where they are an admin."""
+    """The teams whose members, ledger and spend this user manages: every team for an operator, else those
+    where they are an admin."""
+    if is_operator(request):
+        return list(Team.objects.values_list("pk", flat=True))
     return [team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from studio.accounts.models import Membership, Team, User
 
@@ -13,6 +14,15 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class StudioUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+    list_display = [*UserAdmin.list_display, "is_operator"]
+    list_filter = [*UserAdmin.list_filter, "is_operator"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            _("Studio"),
+            {"fields": ["is_operator"], "description": _("Operators manage vendors, prices and every team.")},
+        ),
+    ]
 
 
 @admin.register(Team)

@@ -7,6 +7,14 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     """Studio's user. Kept as our own model from day one so it can grow without a painful swap."""
 
+    # Studio-wide, above every team: vendor accounts and keys, the catalogue and prices, every team's points,
+    # the whole audit log. Superusers are operators too.
+    is_operator = models.BooleanField(_("studio operator"), default=False)
+
+    @property
+    def operates_studio(self) -> bool:
+        return self.is_active and (self.is_operator or self.is_superuser)
+
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -1,14 +1,27 @@
 import hashlib
 import logging
+import os
+import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 
 logger = logging.getLogger(__name__)
 STALE_UPLOAD_SECONDS = 6 * 3600  # far longer than any upload takes
+
+
+class _UploadTempFile(TemporaryUploadedFile):
+    """Django's temporary upload file, in the studio's own folder (made on first use, so that no setting
+    names a folder that must exist before the first upload: Django's check would stop every command)."""
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        folder = Path(settings.UPLOAD_TEMP_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        file = tempfile.NamedTemporaryFile(suffix=".upload" + os.path.splitext(name)[1], dir=folder)  # noqa: SIM115
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
 
 
 class HashingUploadHandler(FileUploadHandler):
@@ -36,8 +49,7 @@ class HashingUploadHandler(FileUploadHandler):
             if hasattr(self, "file"):
                 del self.file  # the last file kept, complete: Django closes a skipping handler's `file`
             raise SkipFile
-        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)  # a process not started by wsgi.py
-        self.file = TemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
+        self.file = _UploadTempFile(self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
         self.hasher = hashlib.sha256()
         self.received = 0
 
@@ -62,7 +74,7 @@ class HashingUploadHandler(FileUploadHandler):
 def remove_stale_upload_files(max_age: float = STALE_UPLOAD_SECONDS) -> int:
     """Makes the upload folder and removes what uploads cut off by a killed server left in it. Only files named
     as Django names them (`*.upload*`) and older than `max_age`: other processes' uploads go on undisturbed."""
-    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    folder = Path(settings.UPLOAD_TEMP_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     removed, oldest = 0, time.time() - max_age
     for path in folder.glob("*.upload*"):

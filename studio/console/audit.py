@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from studio.accounts.access import admin_team_ids, require_admin
+from studio.accounts.access import admin_team_ids, is_operator, require_console
 from studio.audit.models import AuditAction, AuditEvent
 
 PAGE_SIZE = 50
@@ -15,11 +15,12 @@ PAGE_SIZE = 50
 @login_required
 @require_GET
 def event_list(request):
-    require_admin(request)
+    require_console(request)
     query = request.GET.get("q", "").strip()
     action = request.GET.get("action", "")
-    # Studio-wide changes (vendors, prices) and those of the teams this admin manages.
-    events = AuditEvent.objects.select_related("actor").filter(Q(team=None) | Q(team__in=admin_team_ids(request)))
+    events = AuditEvent.objects.select_related("actor")
+    if not is_operator(request):  # a team admin: their teams' entries, not the studio's (vendors, prices)
+        events = events.filter(team__in=admin_team_ids(request))
     if action in AuditAction.values:
         events = events.filter(action=action)
     if query:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.accounts.access import require_admin
+from studio.accounts.access import is_operator, require_console, require_operator
 from studio.vendors.catalogue import KINDS
 from studio.vendors.models import Offering
 from studio.vendors.operations import Operation
@@ -15,7 +15,7 @@ from studio.vendors.services import MAX_POINTS, PriceInvalid, offering_update
 @login_required
 @require_GET
 def price_list(request):
-    require_admin(request)
+    require_console(request)
     operation, kind = request.GET.get("operation", ""), request.GET.get("vendor", "")
     offerings = Offering.objects.select_related("account")
     if operation in Operation.values:
@@ -29,6 +29,7 @@ def price_list(request):
         "kinds": KINDS,
         "operation": operation,
         "vendor": kind,
+        "can_change": is_operator(request),  # a team admin sees the prices, read only
     }
     return render(request, "console/prices.html", context)
 
@@ -36,9 +37,9 @@ def price_list(request):
 @login_required
 @require_POST
 def price_update(request, offering_id: int):
-    require_admin(request)
+    require_operator(request)
     offering = get_object_or_404(Offering.objects.select_related("account"), pk=offering_id)
-    context = {"offering": offering}
+    context = {"offering": offering, "can_change": True}
     try:
         points = _whole(request.POST.get("points"))
         table = {key: _whole(request.POST.get(f"price_{key}")) for key in offering.price_table}

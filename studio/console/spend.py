@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from studio.accounts.access import admin_team_ids, require_admin
+from studio.accounts.access import admin_team_ids, require_console
 from studio.accounts.models import Team, User
 from studio.console.spend_chart import spend_chart
 from studio.console.spend_selectors import (
@@ -95,7 +95,7 @@ class SpendFilterForm(forms.Form):
 @require_GET
 @vary_on_headers("HX-Request")
 def spend_view(request):
-    require_admin(request)
+    require_console(request)
     form = SpendFilterForm(request.GET, team_ids=admin_team_ids(request))
     form.is_valid()  # a value it cannot use is left out of the filters, and listed
     report = spend_report(filters=form.filters())

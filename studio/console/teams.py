@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.accounts.access import admin_team_ids, require_admin
+from studio.accounts.access import admin_team_ids, is_operator, require_console, require_operator
 from studio.accounts.models import Membership, Role, Team
 from studio.accounts.services import member_add, member_change, member_remove, team_create
 from studio.core.csv_export import csv_download
@@ -24,9 +24,18 @@ LEDGER_PAGE_SIZE = 50
 
 
 @login_required
+@require_GET
+def console_home(request):
+    """Operators start at the vendors, team admins at their teams."""
+    require_console(request)
+    return redirect("console:vendors" if is_operator(request) else "console:teams")
+
+
+@login_required
 def team_list(request):
-    require_admin(request)
+    require_console(request)
     if request.method == "POST":
+        require_operator(request)  # teams are the studio's to make
         try:
             team = team_create(name=request.POST.get("name", ""), actor=request.user)
         except ValidationError as invalid:
@@ -45,7 +54,7 @@ def team_list(request):
 @login_required
 @require_GET
 def team_detail(request, team_id: int):
-    require_admin(request)
+    require_console(request)
     team = _team_for_admin(request, team_id)
     return _render_team(request, team)
 
@@ -53,7 +62,7 @@ def team_detail(request, team_id: int):
 @login_required
 @require_POST
 def team_member_add(request, team_id: int):
-    require_admin(request)
+    require_console(request)
     team = _team_for_admin(request, team_id)
     try:
         membership, invite_path = member_add(
@@ -77,7 +86,7 @@ def team_member_add(request, team_id: int):
 @login_required
 @require_POST
 def team_member_update(request, team_id: int, membership_id: int):
-    require_admin(request)
+    require_console(request)
     team = _team_for_admin(request, team_id)
     membership = get_object_or_404(Membership.objects.select_related("user", "team"), pk=membership_id, team=team)
     try:
@@ -101,7 +110,7 @@ def team_member_update(request, team_id: int, membership_id: int):
 @login_required
 @require_POST
 def team_points(request, team_id: int):
-    require_admin(request)
+    require_operator(request)
     team = _team_for_admin(request, team_id)
     try:
         amount = int(request.POST.get("amount", "").strip())
@@ -125,7 +134,7 @@ def team_points(request, team_id: int):
 @login_required
 @require_GET
 def team_ledger(request, team_id: int):
-    require_admin(request)
+    require_console(request)
     team = _team_for_admin(request, team_id)
     filters, entries = _ledger(request, team)
     if request.GET.get("format") == "csv":
@@ -151,6 +160,7 @@ def _render_team(request, team: Team, *, status: int = 200, **errors):
         "roles": Role.choices,
         "recent": LedgerEntry.objects.filter(wallet__team=team).select_related("created_by")[:10],
         "form_key": uuid.uuid4().hex,
+        "can_change_points": is_operator(request),  # a team admin cannot grant their own team points
         "posted": request.POST if status != 200 else {},
         **errors,
     }

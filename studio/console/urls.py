@@ -1,11 +1,10 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from studio.console import audit, prices, spend, teams, vendor_check, vendors
 
 app_name = "console"
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="console:vendors", permanent=False), name="home"),
+    path("", teams.console_home, name="home"),
     path("vendors/", vendors.account_list, name="vendors"),
     path("vendors/new/", vendors.account_create, name="vendor_create"),
     path("vendors/<int:account_id>/", vendors.account_edit, name="vendor"),

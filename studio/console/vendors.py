@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.accounts.access import require_admin
+from studio.accounts.access import require_operator
 from studio.audit.models import AuditAction
 from studio.audit.services import audit_record, plain
 from studio.runs.models import ACTIVE_TASK_STATES, Task, task_vendor_cost
@@ -27,7 +27,7 @@ RECENT_TASKS = 15
 @login_required
 @require_GET
 def account_list(request):
-    require_admin(request)
+    require_operator(request)
     since = timezone.now() - timedelta(days=COST_DAYS)
     in_flight = _by_account(Task.objects.filter(state__in=ACTIVE_TASK_STATES), Count("id"))
     cost = _by_account(Task.objects.filter(finished_at__gte=since), Sum(task_vendor_cost()))
@@ -43,7 +43,7 @@ def account_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_create(request):
-    require_admin(request)
+    require_operator(request)
     kind = request.POST.get("kind") or request.GET.get("kind")
     if kind not in KINDS:
         messages.error(request, _("Choose which vendor the account is for."))
@@ -68,7 +68,7 @@ def account_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_edit(request, account_id: int):
-    require_admin(request)
+    require_operator(request)
     account = get_object_or_404(VendorAccount, pk=account_id)
     form = _form(request, account)
     if request.method == "POST" and form.is_valid():
@@ -96,7 +96,7 @@ def account_edit(request, account_id: int):
 @login_required
 @require_POST
 def account_test(request, account_id: int):
-    require_admin(request)
+    require_operator(request)
     account = get_object_or_404(VendorAccount, pk=account_id)
     account_check_connection(account=account)
     return render(request, "console/vendor_form.html#status", {"account": account})
@@ -105,7 +105,7 @@ def account_test(request, account_id: int):
 @login_required
 @require_POST
 def account_balance(request, account_id: int):
-    require_admin(request)
+    require_operator(request)
     account = get_object_or_404(VendorAccount, pk=account_id)
     account_refresh_balance(account=account)
     account.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a team with one user per role, and a project with a few product photos."""
+"""Demo data for `make run`: a team with one user per role, a studio operator, and a project of product photos."""
 
 import io
 
@@ -25,6 +25,7 @@ DEMO_USERS = [  # username, password, role in the demo team
     ("staff", "studio-staff", Role.STAFF),
     ("reviewer", "studio-reviewer", Role.REVIEWER),
 ]
+DEMO_OPERATOR = ("operator", "studio-operator")  # studio-wide: vendors, prices, every team's points
 PRODUCT_COLOURS = [
     ("Linen shirt", "#c9b79c"),
     ("Denim jacket", "#4a6fa5"),
@@ -43,10 +44,11 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for username, password, role in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User.objects.create_user(
-                username=username, password=password, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
-            )
+            user = User.objects.create_user(username=username, password=password)
         Membership.objects.get_or_create(user=user, team=team, defaults={"role": role})
+    username, password = DEMO_OPERATOR
+    if not User.objects.filter(username=username).exists():  # a superuser: Django admin too (unlocking sign-ins)
+        User.objects.create_superuser(username=username, password=password, is_operator=True)
     # The admin is also staff of a second team, to show team switching.
     Membership.objects.get_or_create(
         user=User.objects.get(username="admin"), team=second_team, defaults={"role": Role.STAFF}

@@ -19,6 +19,8 @@ ASSETS_PER_PAGE = 60
 @login_required
 @require_GET
 def project_list(request):
+    if not request.membership and request.user.operates_studio:  # an operator of no team: their pages are there
+        return redirect("console:home")
     return _render_list(request, current_membership(request))
 
 

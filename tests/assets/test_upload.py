@@ -238,7 +238,7 @@ def test_files_left_by_uploads_cut_off_by_a_killed_server_are_removed_when_old(s
 
     from studio.assets.upload_handler import remove_stale_upload_files
 
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    settings.UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
     assert remove_stale_upload_files() == 0 and (tmp_path / "uploads").is_dir()  # made where it was missing
     old, fresh, other = (tmp_path / "uploads" / name for name in ("tmp1.upload.jpg", "tmp2.upload.png", "notes.txt"))
     for path in (old, fresh, other):

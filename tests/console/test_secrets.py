@@ -19,13 +19,13 @@ TYPED_WRONG = "typed-wrong-secret-4711"
 
 
 def test_no_page_message_or_log_line_ever_shows_a_vendor_key(
-    accounts, simulator, admin, project, staff, funded, products, caplog, monkeypatch
+    accounts, simulator, operator, project, staff, funded, products, caplog, monkeypatch
 ):
     monkeypatch.setattr("studio.runs.retry.BASE_SECONDS", 0.05)
     caplog.set_level(logging.DEBUG)
     secrets = [value for kind in KINDS for value in demo_credentials(kind).values()] + [TYPED_WRONG]
     superuser = User.objects.create_superuser("root", password="x")
-    console, django_admin = client_for(admin), client_for(superuser)
+    console, django_admin = client_for(operator), client_for(superuser)
     seen = []
 
     def read(response):

@@ -35,7 +35,7 @@ def test_it_only_answers_get(admin):
 
 
 def test_the_console_tabs_lead_to_it(admin):
-    page = client_for(admin).get(reverse("console:vendors")).content.decode()
+    page = client_for(admin).get(reverse("console:teams")).content.decode()
     assert f'href="{reverse("console:spend")}"' in page
 
 

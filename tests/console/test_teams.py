@@ -38,10 +38,25 @@ def test_only_the_teams_admins_reach_its_pages(request, who, status, team, staff
         client.get(reverse("console:team_ledger", args=[team.pk])),
         client.post(reverse("console:team_member_add", args=[team.pk]), {"who": "x@example.com", "role": "staff"}),
         client.post(reverse("console:team_member", args=[team.pk, membership.pk]), {"action": "remove"}),
-        points(client, team, 500),
     ):
         assert response.status_code == status
+    assert points(client, team, 500).status_code == 403
     assert Membership.objects.filter(user=staff).exists() and points_balance(team=team) == 0
+
+
+def test_a_team_admin_cannot_grant_their_own_team_points_or_make_teams(admin_client, team):
+    assert points(admin_client, team, 500).status_code == 403 and points_balance(team=team) == 0
+    page = admin_client.get(reverse("console:team", args=[team.pk])).content.decode()
+    assert "granted and deducted by the studio" in page and reverse("console:team_points", args=[team.pk]) not in page
+    assert admin_client.post(reverse("console:teams"), {"name": "Shoes"}).status_code == 403
+    assert not Team.objects.filter(name="Shoes").exists()
+
+
+def test_an_operator_manages_every_team(operator, team, other_team, staff):
+    client = client_for(operator)
+    page = client.get(reverse("console:teams")).content.decode()
+    assert team.name in page and other_team.name in page
+    assert client.get(reverse("console:team", args=[other_team.pk])).status_code == 200
 
 
 def test_an_admin_sees_only_the_teams_they_administer(admin_client, team, other_team):
@@ -49,11 +64,12 @@ def test_an_admin_sees_only_the_teams_they_administer(admin_client, team, other_
     assert team.name in page and other_team.name not in page
 
 
-def test_creating_a_team_makes_its_creator_its_admin(admin_client, admin):
-    admin_client.post(reverse("console:teams"), {"name": "Shoes"})
+def test_an_operator_creating_a_team_becomes_its_first_admin(operator):
+    client = client_for(operator)
+    client.post(reverse("console:teams"), {"name": "Shoes"})
     shoes = Team.objects.get(name="Shoes")
-    assert Membership.objects.get(team=shoes).user == admin
-    assert admin_client.get(reverse("console:team", args=[shoes.pk])).status_code == 200
+    assert Membership.objects.get(team=shoes).user == operator
+    assert client.get(reverse("console:team", args=[shoes.pk])).status_code == 200
 
 
 def test_adding_an_existing_user_by_username_or_email(admin_client, team, other_team):
@@ -122,11 +138,12 @@ def test_the_last_admin_cannot_be_demoted_or_removed(admin_client, admin, team):
     assert Membership.objects.get(pk=membership.pk).role == Role.ADMIN
 
 
-def test_grants_and_deductions_need_a_reason_and_land_in_ledger_and_audit(admin_client, admin, team):
-    assert "Give a reason" in points(admin_client, team, 500, reason=" ").content.decode()
-    points(admin_client, team, 500, key="a")
-    points(admin_client, team, 500, key="a")  # the same form sent twice
-    points(admin_client, team, 120, direction="deduct", reason="wrong grant", key="b")
+def test_grants_and_deductions_need_a_reason_and_land_in_ledger_and_audit(operator, team):
+    client = client_for(operator)
+    assert "Give a reason" in points(client, team, 500, reason=" ").content.decode()
+    points(client, team, 500, key="a")
+    points(client, team, 500, key="a")  # the same form sent twice
+    points(client, team, 120, direction="deduct", reason="wrong grant", key="b")
 
     assert points_balance(team=team) == 380
     entries = list(LedgerEntry.objects.filter(wallet__team=team).order_by("id").values_list("kind", "amount"))
@@ -135,9 +152,9 @@ def test_grants_and_deductions_need_a_reason_and_land_in_ledger_and_audit(admin_
     assert AuditEvent.objects.get(action=AuditAction.POINTS_DEDUCTED).details["reason"] == "wrong grant"
 
 
-def test_a_deduction_below_zero_is_refused_and_changes_nothing(admin_client, team):
-    points(admin_client, team, 100, key="a")
-    response = points(admin_client, team, 101, direction="deduct", reason="oops", key="b")
+def test_a_deduction_below_zero_is_refused_and_changes_nothing(operator, team):
+    points(client_for(operator), team, 100, key="a")
+    response = points(client_for(operator), team, 101, direction="deduct", reason="oops", key="b")
     assert response.status_code == 400 and "below zero" in response.content.decode()
     assert points_balance(team=team) == 100
 

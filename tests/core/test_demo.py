@@ -1,4 +1,4 @@
-from studio.accounts.models import Membership
+from studio.accounts.models import Membership, User
 from studio.core.demo import DEMO_POINTS, seed_demo
 from studio.points.services import points_balance
 from studio.projects.models import Project
@@ -9,6 +9,9 @@ def test_the_demo_has_every_role_a_balance_vendors_and_a_project_and_running_it_
     seed_demo()
     team = Membership.objects.get(user__username="staff").team
     assert set(team.memberships.values_list("role", flat=True)) == {"admin", "staff", "reviewer"}
+    users = {user.username: user for user in User.objects.all()}
+    assert users["operator"].operates_studio and not users["operator"].memberships.exists()
+    assert not users["admin"].operates_studio  # a team admin: the studio's vendors and prices are not theirs
     assert points_balance(team=team) == DEMO_POINTS
     assert VendorAccount.objects.count() == 5 and Offering.objects.count() > 40
     project = Project.objects.get(team=team)

@@ -9,7 +9,7 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from studio.core.demo import DEMO_POINTS, DEMO_USERS
+from studio.core.demo import DEMO_OPERATOR, DEMO_POINTS, DEMO_USERS
 from studio.core.servers import web_server_command
 
 STARTUP_SECONDS = 60
@@ -85,6 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Demo logins (team “Demo team”, {DEMO_POINTS:,} points to start):")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"    {role.label:<9} {username} / {password}")
+        self.stdout.write(f"    {'Operator':<9} {DEMO_OPERATOR[0]} / {DEMO_OPERATOR[1]}  (vendors, prices, every team)")
         self.stdout.write(f"  Vendors: the built-in simulator at {settings.SIMULATOR_URL}")
         self.stdout.write(f"  Press Ctrl-C to stop.\n{line}\n")
 
