@@ -44,6 +44,9 @@ class CheckOutcome(models.TextChoices):
 def account_check_connection(*, account: VendorAccount) -> dict:
     """Calls the vendor's cheapest real endpoint and keeps the answer in plain words on the account."""
     try:
+        if missing := _missing_keys(account):
+            raise VendorError(ErrorClass.BAD_CREDENTIALS, _("No %(names)s stored: enter it.") % {
+                "names": ", ".join(missing)})  # fmt: skip
         outcome, message = CheckOutcome.WORKS, account.adapter().check_connection()
     except VendorError as error:
         if error.error_class == ErrorClass.BAD_CREDENTIALS:
@@ -70,10 +73,15 @@ def account_check_connection(*, account: VendorAccount) -> dict:
     return check
 
 
+def _missing_keys(account: VendorAccount) -> list[str]:
+    stored = account.credentials
+    return [name for name in account.adapter_type.credential_fields if not stored.get(name)]
+
+
 def account_refresh_balance(*, account: VendorAccount) -> Balance | None:
     """Asks the vendor's balance endpoint, where it has one; vendors without one report it with each task."""
     try:
-        balance = account.adapter().balance()
+        balance = None if _missing_keys(account) else account.adapter().balance()
     except (VendorError, DecryptionFailed):  # the test connection says what is wrong with the keys
         return None
     if balance is not None:

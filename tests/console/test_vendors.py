@@ -187,3 +187,10 @@ def test_imagewash_charged_coins_show_per_task_on_its_page_and_summed_in_the_lis
     assert f'<td class="num">{coins}</td>' in page and f"#{run.pk}" in page
     listing = operator_client.get(reverse("console:vendors")).content.decode()
     assert f'<td class="num">{coins}</td>' in listing
+
+
+def test_testing_an_account_without_keys_says_which_are_missing(operator_client):
+    account = VendorAccount.objects.create(kind="hdredraw", name="hd", base_url="https://vendor.invalid")
+    answer = operator_client.post(reverse("console:vendor_test", args=[account.pk])).content.decode()
+    assert "No user_key stored: enter it." in answer
+    assert operator_client.post(reverse("console:vendor_balance", args=[account.pk])).status_code == 200
