@@ -1,6 +1,7 @@
 """Tiny helpers to read settings from the environment (after healthchecks' hc/settings.py)."""
 
 import os
+from urllib.parse import urlsplit
 
 
 def env(name: str, default: str = "") -> str:
@@ -26,3 +27,9 @@ def envfloat(name: str, default: float) -> float:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def origin_of(url: str) -> str:
+    """ "https://s3.example.com:9000/bucket" → "https://s3.example.com:9000"; empty for an empty URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

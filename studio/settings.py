@@ -8,9 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.env import env, envbool, envfloat, envint, envlist
+from studio.env import env, envbool, envfloat, envint, envlist, origin_of
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("STUDIO_VAR_DIR", str(BASE_DIR / "var")))
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_q",
     "axes",  # login throttling (django-axes): failed sign-ins per account and per address
+    "csp",  # Content-Security-Policy headers (django-csp)
     "studio.core",
     "studio.accounts",
     "studio.projects",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in (studio/accounts/views.locked_out)
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy below (django-csp)
+    "studio.core.middleware.permissions_policy",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -253,6 +257,26 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+# Content-Security-Policy: scripts, styles, fonts and requests from this site only (no inline script or style
+# anywhere: behaviour is in static/js, asked for by data attributes); images also from the S3 store that signs
+# them, and blob: for the composer's previews of files being uploaded. No site may frame the studio.
+IMAGE_SOURCES = [SELF, "data:", "blob:"]
+if STORAGE_BACKEND == "s3":
+    IMAGE_SOURCES.append(origin_of(env("STORAGE_ENDPOINT_URL")) or "https://*.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": IMAGE_SOURCES,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features the studio never uses, switched off for it and anything it could load.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -201,8 +201,21 @@
     const said = page.querySelector(".card p") || page.body;
     const fallback = document.querySelector("[data-error-text]");
     const text = (said && said.textContent.trim()) || (fallback ? fallback.dataset.errorText : "");
-    window.alert(`${text.slice(0, 300)} (${xhr.status})`);
+    showRequestError(`${text.slice(0, 300)} (${xhr.status})`);
   });
+
+  // Said above the page, where the messages are, until the next refusal replaces it.
+  function showRequestError(text) {
+    let box = document.getElementById("request-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "request-error";
+      box.className = "message error";
+      box.setAttribute("role", "alert");
+      document.querySelector("main").prepend(box);
+    }
+    box.textContent = text;
+  }
 
   showScriptedControls();
   updateSelection();

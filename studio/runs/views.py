@@ -53,7 +53,7 @@ ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's
         "The vendor refused this job: check the image and settings, or try another vendor."
     ),
     UNCERTAIN: gettext_lazy(
-        "An admin can look this job up in the vendor's records (Admin → Vendor check). Send it again only if "
+        "A studio operator can look this job up in the vendor's records (Admin → Vendor check). Send it again only if "
         "you accept that the vendor may charge twice."
     ),
 }

@@ -43,12 +43,17 @@ def page(browser, live_server):
         "request",
         lambda request: None if request.url.startswith(live_server.url) else foreign_requests.append(request.url),
     )
-    errors = []
+    errors, blocked = [], []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(  # what the Content-Security-Policy refused: an inline script, style or handler crept back
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
     assert not foreign_requests, f"the page asked another host: {foreign_requests}"
     assert not errors, f"JavaScript errors: {errors}"
+    assert not blocked, f"refused by the Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture
