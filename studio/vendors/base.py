@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any, ClassVar
@@ -215,6 +215,9 @@ class Adapter(ABC):
     count_param: ClassVar[str | None] = None  # the vendor's own "how many images per input" parameter
     cost_unit: ClassVar[Any] = ""  # the unit of TaskState.cost ("coins", "points"); "" if the vendor says none
     default_deadline_seconds: ClassVar[int] = 15 * 60  # from the vendor's acceptance to giving up on a result
+    # The longest prompt sent. No vendor document gives one; these are ours, well above what a product
+    # prompt needs and below where a vendor would be likely to cut or refuse it (README: Jobs and vendors).
+    prompt_max_length: ClassVar[int] = 2000
 
     def __init__(self, *, base_url: str, credentials: dict[str, str], http=None, options: dict | None = None):
         from studio.vendors.http import VendorHttp
@@ -230,6 +233,15 @@ class Adapter(ABC):
     def parameters(self, operation: Operation, model: str) -> list[Param]:
         """The parameters a user can set for this operation and model, with their documented rules."""
 
+    def schema(self, operation: Operation, model: str) -> list[Param]:
+        """`parameters`, with every prompt held to this vendor's prompt_max_length: what forms show and check."""
+        return [
+            replace(param, max_length=self.prompt_max_length)
+            if param.kind == "text" and "prompt" in param.name and param.max_length is None
+            else param
+            for param in self.parameters(operation, model)
+        ]
+
     @abstractmethod
     def input_specs(self, operation: Operation, model: str) -> list[InputSpec]:
         """The inputs this operation takes, by role."""
@@ -238,7 +250,7 @@ class Adapter(ABC):
         """Checks every documented rule before any call; returns the request with cleaned parameters."""
         errors: dict[str, str] = {}
         try:
-            params = clean_params(self.parameters(request.operation, request.model), request.params)
+            params = clean_params(self.schema(request.operation, request.model), request.params)
         except InvalidParameters as invalid:
             errors.update(invalid.field_errors)
             params = request.params

@@ -187,6 +187,7 @@ CATALOGUE = [
 class HdRedrawAdapter(Adapter):
     kind = "hdredraw"
     default_poll_interval = 3.0  # the vendor caches each status answer for 3 s
+    prompt_max_length = 1000  # a Stable Diffusion pipeline: its text encoder reads far less than this anyway
     credential_fields = ("user_key",)
     # No idempotency key and no task list: a lost submit stops as uncertain. Every answer's remaining_count
     # is kept, so the vendor check can tell whether a lost call used up a package run.

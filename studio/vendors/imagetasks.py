@@ -138,6 +138,7 @@ def nano_formats(model: str) -> tuple[str, ...]:
 class ImageTasksAdapter(Adapter):
     kind = "imagetasks"
     default_poll_interval = 3.0  # the document recommends 2–5 s
+    prompt_max_length = 4000  # an OpenAI-style endpoint: long edit instructions are normal there
     credential_fields = ("api_key",)
     # No idempotency key and no task list in the document: a task whose answer was lost stops as uncertain.
     lost_task_recovery = LostTaskRecovery.NONE

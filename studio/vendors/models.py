@@ -140,7 +140,7 @@ class Offering(models.Model):
 
     def parameters(self):
         """The parameter schema of this operation and model, with the vendor's documented rules."""
-        return adapter_class(self.account.kind)(base_url="", credentials={}).parameters(self.operation, self.model)
+        return adapter_class(self.account.kind)(base_url="", credentials={}).schema(self.operation, self.model)
 
     def input_specs(self):
         return adapter_class(self.account.kind)(base_url="", credentials={}).input_specs(self.operation, self.model)

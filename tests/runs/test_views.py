@@ -346,3 +346,18 @@ def test_the_same_form_sent_twice_makes_one_run_and_one_charge_and_answers_with_
 
     changed = staff_client.post(reverse("runs:submit", args=[project.pk]), {**form, "param_count": "1"})
     assert Run.objects.count() == 2 and changed.url != first.url  # changed on the same page: another job
+
+
+@pytest.mark.parametrize(("kind", "operation", "longest"), [("imagewash", "wash", 2000), ("hdredraw", "ai_edit", 1000)])
+def test_a_prompt_longer_than_the_vendor_takes_is_refused_with_the_limit_shown_as_a_counter(
+    staff_client, project, offerings, shots, rich, kind, operation, longest
+):
+    offering = offerings.filter(account__kind=kind, operation=operation).first()
+    compose = reverse("runs:compose", args=[project.pk]) + f"?operation={operation}&offering={offering.pk}"
+    page = staff_client.get(compose).content.decode()
+    assert f'maxlength="{longest}"' in page and f"0 / {longest}</p>" in page
+    form = {"operation": operation, "offering": offering.pk, "param_prompt": "x" * (longest + 1),
+            "input_product": [shots[0].pk]}  # fmt: skip
+    response = staff_client.post(reverse("runs:submit", args=[project.pk]), form)
+    assert response.status_code == 400 and f"At most {longest} characters." in response.content.decode()
+    assert not Run.objects.exists() and points_balance(team=rich) == 1000
