@@ -17,6 +17,7 @@ from studio.runs.services import PlannedCall, PlannedInput
 from studio.vendors.base import InputSpec, InvalidParameters
 from studio.vendors.models import Offering
 from studio.vendors.params import Param
+from studio.vendors.vendor_catalogues import catalogue_choice_errors
 
 MAX_REPEAT = 10
 PLACEMENT = ("x", "y", "width", "height")
@@ -79,6 +80,9 @@ def read_composition(*, offering: Offering, project: Project, data: QueryDict) -
 def plan_calls(composition: Composition) -> list[PlannedCall]:
     if composition.repeat_error and not composition.has_own_count:
         raise InvalidParameters({"repeat": composition.repeat_error})
+    canvas = (_whole(composition.values.get("width"), 1024), _whole(composition.values.get("height"), 1024))
+    if errors := catalogue_choice_errors(composition.offering.account, composition.values, canvas):
+        raise InvalidParameters(errors)  # before anything is charged: the vendor would refuse it at send
     params = {name: value for name, value in composition.values.items() if value != ""}
     fan_out = next(
         (spec.role for spec in composition.specs if spec.max == 1 and len(composition.selected[spec.role]) > 1), None

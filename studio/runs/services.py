@@ -47,7 +47,7 @@ class MonthlyLimitReached(Exception):
         super().__init__(
             _(
                 "This job needs %(needed)s points, but your monthly limit is %(limit)s and %(left)s are left this "
-                "month. Choose fewer images or ask an admin to raise your limit."
+                "month. Choose fewer images or ask your team's admin to raise your limit."
             )
             % {"needed": needed, "limit": limit, "left": left}
         )

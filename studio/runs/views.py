@@ -2,12 +2,10 @@ import hashlib
 import re
 import uuid
 from collections import Counter
-from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -39,16 +37,20 @@ from studio.runs.services import (
 from studio.vendors.base import ErrorClass, InvalidParameters, VendorError
 from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.operations import Operation
+from studio.vendors.vendor_catalogues import catalogue_image, catalogue_items
 
-CATALOGUE_SECONDS = 600
 ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's own words are shown too)
-    ErrorClass.BAD_CREDENTIALS: gettext_lazy("The vendor refused our key: an admin must check this vendor account."),
+    ErrorClass.BAD_CREDENTIALS: gettext_lazy(
+        "The vendor refused our key: a studio operator must check this vendor account."
+    ),
     ErrorClass.INSUFFICIENT_BALANCE: gettext_lazy(
-        "Our account at the vendor is out of credit: an admin must top it up."
+        "Our account at the vendor is out of credit: a studio operator must top it up."
     ),
     ErrorClass.INVALID_PARAMETERS: gettext_lazy("The vendor refused these settings: run again with changes."),
     ErrorClass.RATE_LIMITED: gettext_lazy("The vendor stayed too busy: retry in a while."),
-    ErrorClass.TRANSIENT: gettext_lazy("The vendor or the network kept failing: retry; if it goes on, tell an admin."),
+    ErrorClass.TRANSIENT: gettext_lazy(
+        "The vendor or the network kept failing: retry; if it goes on, tell a studio operator."
+    ),
     ErrorClass.PERMANENT: gettext_lazy(
         "The vendor refused this job: check the image and settings, or try another vendor."
     ),
@@ -262,20 +264,7 @@ def _catalogues(offering, composition) -> dict:
         return {}
     names = {param.name for param in composition.parameters}
     catalogues = offering.account.adapter_type.catalogues
-    return {param: _catalogue_items(offering.account, kind) for param, kind in catalogues.items() if param in names}
-
-
-def _catalogue_items(account: VendorAccount, kind: str) -> list[dict]:
-    """A vendor catalogue, cached for a while: the composer must not wait on the vendor every time."""
-    key = f"catalogue:{account.pk}:{kind}"
-    items = cache.get(key)
-    if items is None:
-        try:
-            items = [asdict(item) for item in getattr(account.adapter(), kind)()]
-        except VendorError:
-            items = []
-        cache.set(key, items, CATALOGUE_SECONDS)
-    return items
+    return {param: catalogue_items(offering.account, kind) for param, kind in catalogues.items() if param in names}
 
 
 @login_required
@@ -287,18 +276,12 @@ def catalogue_preview(request, account_id: int, kind: str, item_id: str):
     account = get_object_or_404(VendorAccount, pk=account_id, enabled=True)
     if kind not in account.adapter_type.catalogues.values():
         return HttpResponse(status=404)
-    key = f"catalogue-preview:{account_id}:{kind}:{item_id}"
-    content = cache.get(key)
+    try:
+        content = catalogue_image(account, kind, item_id)
+    except VendorError:
+        return HttpResponse(status=502)
     if content is None:
-        items = _catalogue_items(account, kind)
-        url = next((item.get("preview") or item.get("image") for item in items if item.get("id") == item_id), None)
-        if not url:
-            return HttpResponse(status=404)
-        try:
-            content = account.adapter().http.download(url, max_bytes=5 * 1024 * 1024)
-        except VendorError:
-            return HttpResponse(status=502)
-        cache.set(key, content, CATALOGUE_SECONDS)
+        return HttpResponse(status=404)
     response = HttpResponse(content, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response

@@ -252,7 +252,7 @@ def test_a_failed_job_shows_the_vendors_words_and_what_to_do(staff_client, proje
     Run.objects.filter(pk=run.pk).update(state=RunState.FAILED)
     page = staff_client.get(reverse("runs:detail", args=[run.pk])).content.decode()
     assert "余额不足" in page
-    assert "Our account at the vendor is out of credit: an admin must top it up." in page
+    assert "Our account at the vendor is out of credit: a studio operator must top it up." in page
     assert "Run again with changes" in page
 
 
@@ -314,7 +314,7 @@ def test_a_members_monthly_limit_is_shown_live_and_refuses_the_job(
     page = staff_client.post(reverse("runs:estimate", args=[project.pk]), wash_form(offerings, shots))
     assert "your monthly limit is 30 and 14 are left this month" in page.content.decode()
     refused = staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, shots))
-    assert refused.status_code == 400 and "ask an admin to raise your limit" in refused.content.decode()
+    assert refused.status_code == 400 and "ask your team&#x27;s admin to raise your limit" in refused.content.decode()
     assert Run.objects.count() == 1 and points_balance(team=rich) == 1000 - 16
 
 
@@ -361,3 +361,26 @@ def test_a_prompt_longer_than_the_vendor_takes_is_refused_with_the_limit_shown_a
     response = staff_client.post(reverse("runs:submit", args=[project.pk]), form)
     assert response.status_code == 400 and f"At most {longest} characters." in response.content.decode()
     assert not Run.objects.exists() and points_balance(team=rich) == 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_catalogue_choice_the_vendor_does_not_list_or_a_background_of_another_size_is_refused_before_charging(
+    accounts, simulator, project, staff, funded, products
+):
+    client, submit = client_for(staff), reverse("runs:submit", args=[project.pk])
+    ai_model = Offering.objects.get(account=accounts["lingtu"], operation="ai_model")
+    unknown_face = {"operation": "ai_model", "offering": ai_model.pk, "param_face_id": "face_nobody",
+                    "input_model": [products[0].pk]}  # fmt: skip
+    response = client.post(submit, unknown_face)
+    assert response.status_code == 400 and "Not in the vendor&#x27;s list any more" in response.content.decode()
+
+    change = Offering.objects.get(account=accounts["lingtu"], operation="change_background")
+    small_canvas = {"operation": "change_background", "offering": change.pk, "param_bg_id": "bg_indoor_01",
+                    "param_width": "800", "param_height": "600", "input_product": [products[0].pk]}  # fmt: skip
+    response = client.post(submit, small_canvas)
+    page = response.content.decode()
+    assert response.status_code == 400 and "This background is 1024×1024 but the canvas is 800×600" in page
+    assert not Run.objects.exists() and points_balance(team=funded) == 10_000
+
+    fitting = {**small_canvas, "param_width": "1024", "param_height": "1024"}
+    assert client.post(submit, fitting).status_code == 302 and Run.objects.count() == 1
