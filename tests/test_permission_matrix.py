@@ -80,6 +80,7 @@ MATRIX = {
     "console:team_member_add": ("post", ("team",), {"who": "new@example.com", "role": "staff"}, CONSOLE_OWN_TEAM),
     "console:team_member": ("post", ("team", "membership"), {"action": "save", "role": "staff"}, CONSOLE_OWN_TEAM),
     "console:team_points": ("post", ("team",), {"amount": "5", "reason": "r", "direction": "grant"}, OPERATOR_ONLY),
+    "console:team_budget": ("post", ("team",), {"monthly_budget": "500"}, OPERATOR_ONLY),
     "console:team_ledger": ("get", ("team",), {}, CONSOLE_OWN_TEAM),
     "console:audit": ("get", (), {}, CONSOLE_TEAM_ADMIN),
     "console:spend": ("get", (), {}, CONSOLE_TEAM_ADMIN),

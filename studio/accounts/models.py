@@ -18,6 +18,10 @@ class User(AbstractUser):
 
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # A budget set by an operator: each month starts with the wallet topped up to this many points (never
+    # taken down to it); empty for none, when points come only from grants (studio/points/budgets.py).
+    monthly_budget = models.PositiveIntegerField(_("monthly budget"), null=True, blank=True)
+    budget_month = models.DateField(null=True, blank=True, editable=False)  # the month last topped up
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     LIMIT_CHANGED = "limit_changed", _("Monthly limit changed")
     TEAM_CREATED = "team_created", _("Team created")
+    BUDGET_CHANGED = "budget_changed", _("Monthly budget changed")
 
 
 class AuditEvent(models.Model):

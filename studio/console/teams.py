@@ -2,6 +2,7 @@
 
 import uuid
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from studio.accounts.access import admin_team_ids, is_operator, require_console,
 from studio.accounts.models import Membership, Role, Team
 from studio.accounts.services import member_add, member_change, member_remove, team_create
 from studio.core.csv_export import csv_download
+from studio.points.budgets import budget_set, budget_top_up
 from studio.points.models import EntryKind, LedgerEntry
 from studio.points.services import AdjustmentBelowZero, points_admin_change
 
@@ -131,6 +133,28 @@ def team_points(request, team_id: int):
     return redirect("console:team", team_id=team.pk)
 
 
+class BudgetForm(forms.Form):
+    monthly_budget = forms.IntegerField(min_value=1, max_value=10_000_000, required=False)
+
+
+@login_required
+@require_POST
+def team_budget(request, team_id: int):
+    require_operator(request)
+    team = _team_for_admin(request, team_id)
+    form = BudgetForm(request.POST)
+    if not form.is_valid():
+        return _render_team(request, team, budget_error=" ".join(form.errors["monthly_budget"]), status=400)
+    budget = form.cleaned_data["monthly_budget"]
+    budget_set(team=team, monthly_budget=budget, actor=request.user)
+    if budget:
+        messages.success(request, _("%(team)s now starts every month with %(budget)s points.") % {
+            "team": team.name, "budget": budget})  # fmt: skip
+    else:
+        messages.success(request, _("%(team)s has no monthly budget now.") % {"team": team.name})
+    return redirect("console:team", team_id=team.pk)
+
+
 @login_required
 @require_GET
 def team_ledger(request, team_id: int):
@@ -153,6 +177,7 @@ def _team_for_admin(request, team_id: int) -> Team:
 
 
 def _render_team(request, team: Team, *, status: int = 200, **errors):
+    budget_top_up(team=team)  # the balance shown is the month's, budget included
     context = {
         "section": "teams",
         "team": team,

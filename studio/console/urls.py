@@ -17,6 +17,7 @@ urlpatterns = [
     path("teams/<int:team_id>/members/", teams.team_member_add, name="team_member_add"),
     path("teams/<int:team_id>/members/<int:membership_id>/", teams.team_member_update, name="team_member"),
     path("teams/<int:team_id>/points/", teams.team_points, name="team_points"),
+    path("teams/<int:team_id>/budget/", teams.team_budget, name="team_budget"),
     path("teams/<int:team_id>/ledger/", teams.team_ledger, name="team_ledger"),
     path("audit/", audit.event_list, name="audit"),
     path("spend/", spend.spend_view, name="spend"),

@@ -84,7 +84,10 @@ def points_adjust(*, team: Team, amount: int, reason: str, user: User | None, ke
 
 def points_hold(*, team: Team, amount: int, run_id: int, key: str, user: User | None = None) -> LedgerEntry:
     """Take a run's points before its work starts. Raises InsufficientPoints, writing nothing, if they aren't there."""
+    from studio.points.budgets import budget_top_up  # the month's budget first, if the team has one
+
     _check_amount(amount, positive=True)
+    budget_top_up(team=team)
     return _append(team=team, kind=EntryKind.HOLD, amount=-amount, key=key, run_id=run_id, user=user)
 
 

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseStopPolling
 from studio.assets.models import Asset
 from studio.core.files import serve_stored_file
 from studio.core.paging import whole_number
+from studio.points.budgets import budget_top_up
 from studio.points.services import InsufficientPoints, points_balance
 from studio.projects import services as preset_services
 from studio.projects.access import get_project_for_user, require_active
@@ -226,6 +227,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
 
 
 def _price(project, offering, composition, user) -> dict:
+    budget_top_up(team=project.team)
     balance = points_balance(team=project.team)
     try:
         estimate = runs_estimate(offering=offering, calls=plan_calls(composition))
