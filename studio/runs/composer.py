@@ -8,19 +8,46 @@ runs each call several times, for vendors without a count parameter of their own
 
 from dataclasses import dataclass, field
 
+from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from studio.assets.models import Asset
 from studio.projects.models import Project
 from studio.runs.services import PlannedCall, PlannedInput
-from studio.vendors.base import InputSpec, InvalidParameters
+from studio.vendors.base import InputSpec, InvalidParameters, input_count_errors
 from studio.vendors.models import Offering
 from studio.vendors.params import Param
 from studio.vendors.vendor_catalogues import catalogue_choice_errors
 
 MAX_REPEAT = 10
 PLACEMENT = ("x", "y", "width", "height")
+
+
+class ParamField(forms.Field):
+    """A form field whose rules and messages are a vendor parameter's (studio/vendors/params.py): the composer
+    says exactly what the adapter would, from the one declaration."""
+
+    def __init__(self, param: Param):
+        super().__init__(required=False, label=param.label or param.name)
+        self.param = param
+
+    def clean(self, value):
+        try:
+            return self.param.clean(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def settings_form(parameters: list[Param], data: dict) -> forms.Form:
+    """The composer's settings as a Django form built from the offering's parameter schema, with the repeat."""
+    repeat_refused = _("Must be a whole number between 1 and %(max)d.") % {"max": MAX_REPEAT}
+    fields = {f"param_{param.name}": ParamField(param) for param in parameters}
+    fields["repeat"] = forms.IntegerField(
+        min_value=1, max_value=MAX_REPEAT, required=False,
+        error_messages={"invalid": repeat_refused, "min_value": repeat_refused, "max_value": repeat_refused},
+    )  # fmt: skip
+    return type("SettingsForm", (forms.Form,), fields)(data)
 
 
 @dataclass
@@ -30,10 +57,29 @@ class Composition:
     specs: list[InputSpec]
     values: dict[str, str]  # what the user typed, to show back
     selected: dict[str, list[Asset]]  # role → chosen assets
+    settings: forms.Form  # the values and the repeat, checked by the parameters' own rules
     options: dict[int, dict] = field(default_factory=dict)  # asset id → its options (garment type, placement)
-    repeat: int = 1
     repeat_text: str = "1"  # as typed, to show back
-    repeat_error: str = ""  # a count out of range is refused, not quietly changed
+
+    @property
+    def repeat(self) -> int:
+        self.settings.is_valid()
+        return self.settings.cleaned_data.get("repeat") or 1
+
+    def errors(self) -> dict[str, str]:
+        """Every broken rule by field (parameter or input role), before any price or vendor call."""
+        found = {name.removeprefix("param_"): " ".join(messages) for name, messages in self.settings.errors.items()}
+        if self.has_own_count:
+            found.pop("repeat", None)  # the vendor's own count parameter is shown instead
+        counts = {role: len(assets) for role, assets in self.selected.items()}
+        if fan_out := self.fan_out_role:
+            counts[fan_out] = 1  # one call per image
+        return {**found, **input_count_errors(self.specs, counts)}
+
+    @property
+    def fan_out_role(self) -> str | None:
+        """The role that takes one image per call while several are chosen: each gets its own call."""
+        return next((spec.role for spec in self.specs if spec.max == 1 and len(self.selected[spec.role]) > 1), None)
 
     @property
     def has_own_count(self) -> bool:
@@ -70,23 +116,22 @@ def read_composition(*, offering: Offering, project: Project, data: QueryDict) -
         for asset in selected.get("product", []):
             options[asset.pk] = {**options.get(asset.pk, {}), **placement}
     repeat_text = data.get("repeat", "").strip() or "1"
-    if repeat_text.isdecimal() and 1 <= int(repeat_text) <= MAX_REPEAT:
-        repeat, repeat_error = int(repeat_text), ""
-    else:
-        repeat, repeat_error = 1, _("Must be a whole number between 1 and %(max)d.") % {"max": MAX_REPEAT}
-    return Composition(offering, parameters, specs, values, selected, options, repeat, repeat_text, repeat_error)
+    form = settings_form(
+        parameters, {**{f"param_{name}": value for name, value in values.items()}, "repeat": repeat_text}
+    )
+    return Composition(offering, parameters, specs, values, selected, form, options, repeat_text)
 
 
 def plan_calls(composition: Composition) -> list[PlannedCall]:
-    if composition.repeat_error and not composition.has_own_count:
-        raise InvalidParameters({"repeat": composition.repeat_error})
+    if errors := composition.errors():
+        raise InvalidParameters(errors)
     canvas = (_whole(composition.values.get("width"), 1024), _whole(composition.values.get("height"), 1024))
     if errors := catalogue_choice_errors(composition.offering.account, composition.values, canvas):
         raise InvalidParameters(errors)  # before anything is charged: the vendor would refuse it at send
-    params = {name: value for name, value in composition.values.items() if value != ""}
-    fan_out = next(
-        (spec.role for spec in composition.specs if spec.max == 1 and len(composition.selected[spec.role]) > 1), None
-    )
+    cleaned = composition.settings.cleaned_data
+    params = {param.name: cleaned[f"param_{param.name}"] for param in composition.parameters
+              if cleaned.get(f"param_{param.name}") is not None}  # fmt: skip
+    fan_out = composition.fan_out_role
     for spec in composition.specs:
         if spec.max == 1 and spec.role != fan_out and len(composition.selected[spec.role]) > 1:
             raise InvalidParameters({spec.role: _("Only one image can be chosen here.")})

@@ -254,10 +254,10 @@ class Adapter(ABC):
         except InvalidParameters as invalid:
             errors.update(invalid.field_errors)
             params = request.params
-        for spec in self.input_specs(request.operation, request.model):
-            count = len(request.inputs_with_role(spec.role))
-            if not spec.min <= count <= spec.max:
-                errors[spec.role] = _count_message(spec, count)
+        specs = self.input_specs(request.operation, request.model)
+        errors.update(
+            input_count_errors(specs, {spec.role: len(request.inputs_with_role(spec.role)) for spec in specs})
+        )
         if errors:
             raise InvalidParameters(errors)
         cleaned = SubmitRequest(request.operation, request.model, params, request.inputs, request.idempotency_key)
@@ -335,6 +335,15 @@ class Adapter(ABC):
             if not is_not_found(error):
                 raise
         return gettext("The vendor accepted the key.")
+
+
+def input_count_errors(specs: list[InputSpec], counts: dict[str, int]) -> dict[str, str]:
+    """Each role given too few or too many images, with what it needs."""
+    return {
+        spec.role: _count_message(spec, counts.get(spec.role, 0))
+        for spec in specs
+        if not spec.min <= counts.get(spec.role, 0) <= spec.max
+    }
 
 
 def _count_message(spec: InputSpec, count: int) -> str:

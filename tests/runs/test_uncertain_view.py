@@ -69,7 +69,7 @@ def test_the_notice_and_the_advice_read_in_chinese(uncertain_run, staff, setting
     page = client.get(reverse("runs:detail", args=[uncertain_run.pk])).content.decode()
 
     assert "有 1 个任务在服务商处状态不明。" in page
-    assert "管理员可以在服务商的记录中查找此任务" in page  # the advice, once never extracted for translation
+    assert "工作室运营人员可以在服务商的记录中查找此任务" in page  # the advice, once never extracted for translation
     assert "服务商处状态不明" in page  # the job's state
 
 
