@@ -109,21 +109,30 @@ def team_member_update(request, team_id: int, membership_id: int):
     return redirect("console:team", team_id=membership.team_id)
 
 
+class PointsForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("grant", "grant"), ("deduct", "deduct")])
+    amount = forms.IntegerField(min_value=1, max_value=100_000_000)
+    reason = forms.CharField(max_length=300, required=False)  # required by the ledger, which says so itself
+    form_key = forms.CharField(max_length=64, required=False)
+
+    def signed_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        return -amount if self.cleaned_data["direction"] == "deduct" else amount
+
+
 @login_required
 @require_POST
 def team_points(request, team_id: int):
     require_operator(request)
     team = _team_for_admin(request, team_id)
-    try:
-        amount = int(request.POST.get("amount", "").strip())
-        if request.POST.get("direction") == "deduct":
-            amount = -amount
-        points_admin_change(
-            team=team, amount=amount, reason=request.POST.get("reason", ""), actor=request.user,
-            key=f"admin:{request.POST.get('form_key', '')[:64] or uuid.uuid4().hex}",
-        )  # fmt: skip
-    except ValueError:
+    form = PointsForm(request.POST)
+    if not form.is_valid():
         return _render_team(request, team, points_error=_("Enter a whole number of points."), status=400)
+    try:
+        points_admin_change(
+            team=team, amount=form.signed_amount(), reason=form.cleaned_data["reason"], actor=request.user,
+            key=f"admin:{form.cleaned_data['form_key'] or uuid.uuid4().hex}",
+        )  # fmt: skip
     except ValidationError as invalid:
         return _render_team(request, team, points_error=" ".join(invalid.messages), status=400)
     except AdjustmentBelowZero as refused:

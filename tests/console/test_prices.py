@@ -65,7 +65,7 @@ def test_an_operator_changes_a_tier_price_and_the_change_is_audited(operator, ca
     assert "100 → 120" in client_for(operator).get(reverse("console:audit")).content.decode()
 
 
-@pytest.mark.parametrize("bad", ["0", "-5", "abc", "100001", ""])
+@pytest.mark.parametrize("bad", ["0", "-5", "abc", "100001", "", "nan", "inf", "1e999", "2.5"])
 def test_a_bad_price_is_refused_with_a_message_and_nothing_changes(operator, catalogue, bad):
     offering = gpt(catalogue)
     form = {**form_for(offering), "points": bad}

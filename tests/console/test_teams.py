@@ -178,3 +178,10 @@ def test_the_ledger_filters_and_its_csv_matches_the_page(admin_client, admin, st
     assert int(everything[0][3]) == 750  # newest first: its balance after is the balance now
     held_by_staff = admin_client.get(url, {"member": staff.pk, "kind": "hold"}).content.decode()
     assert held_by_staff.count("<tr>") - 1 == 2
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "1e999", "abc", "0", "-5", "2.5", ""])
+def test_a_points_amount_that_is_no_whole_number_is_refused(operator, team, amount):
+    response = points(client_for(operator), team, amount)
+    assert response.status_code == 400 and "Enter a whole number of points." in response.content.decode()
+    assert points_balance(team=team) == 0
