@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.accounts.access import admin_team_ids, is_operator, require_console, require_operator
@@ -96,9 +97,12 @@ def team_member_update(request, team_id: int, membership_id: int):
             member_remove(membership=membership, actor=request.user)
             messages.success(request, _("Removed %(user)s from the team.") % {"user": membership.user.username})
         else:
+            form = MemberForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([message for messages in form.errors.values() for message in messages])
             member_change(
-                membership=membership, role=request.POST.get("role", ""),
-                monthly_limit=_limit(request.POST.get("monthly_points_limit", "")), actor=request.user,
+                membership=membership, role=form.cleaned_data["role"],
+                monthly_limit=form.cleaned_data["monthly_points_limit"], actor=request.user,
             )  # fmt: skip
             messages.success(request, _("Saved %(user)s.") % {"user": membership.user.username})
     except ValidationError as invalid:
@@ -201,14 +205,13 @@ def _render_team(request, team: Team, *, status: int = 200, **errors):
     return render(request, "console/team.html", context, status=status)
 
 
-def _limit(value: str) -> int | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(_("A monthly limit is a whole number of points, or empty for none.")) from None
+class MemberForm(forms.Form):
+    role = forms.CharField(max_length=16)  # member_change says which roles there are
+    monthly_points_limit = forms.IntegerField(
+        min_value=0, max_value=100_000_000, required=False,
+        error_messages={name: gettext_lazy("A monthly limit is a whole number of points, or empty for none.")
+                        for name in ("invalid", "min_value", "max_value")},
+    )  # fmt: skip
 
 
 def _ledger(request, team: Team):

@@ -185,3 +185,12 @@ def test_a_points_amount_that_is_no_whole_number_is_refused(operator, team, amou
     response = points(client_for(operator), team, amount)
     assert response.status_code == 400 and "Enter a whole number of points." in response.content.decode()
     assert points_balance(team=team) == 0
+
+
+@pytest.mark.parametrize("limit", ["nan", "1e999", "-1", "lots"])
+def test_a_monthly_limit_that_is_no_whole_number_is_refused(admin_client, team, staff, limit):
+    membership = Membership.objects.get(user=staff)
+    url = reverse("console:team_member", args=[team.pk, membership.pk])
+    page = admin_client.post(url, {"action": "save", "role": "staff", "monthly_points_limit": limit}, follow=True)
+    assert "A monthly limit is a whole number of points, or empty for none." in page.content.decode()
+    assert Membership.objects.get(pk=membership.pk).monthly_points_limit is None
