@@ -67,9 +67,11 @@ def team_detail(request, team_id: int):
 def team_member_add(request, team_id: int):
     require_console(request)
     team = _team_for_admin(request, team_id)
+    form = NewMemberForm(request.POST)
+    form.is_valid()  # member_add says what is wrong with a name, an address or a role
     try:
         membership, invite_path = member_add(
-            team=team, who=request.POST.get("who", ""), role=request.POST.get("role", ""), actor=request.user
+            team=team, who=form.cleaned_data["who"], role=form.cleaned_data["role"], actor=request.user
         )
     except ValidationError as invalid:
         return _render_team(request, team, member_error=" ".join(invalid.messages), status=400)
@@ -203,6 +205,11 @@ def _render_team(request, team: Team, *, status: int = 200, **errors):
         **errors,
     }
     return render(request, "console/team.html", context, status=status)
+
+
+class NewMemberForm(forms.Form):
+    who = forms.CharField(required=False)  # a username or an email address
+    role = forms.CharField(required=False)
 
 
 class MemberForm(forms.Form):

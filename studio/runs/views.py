@@ -3,6 +3,7 @@ import re
 import uuid
 from collections import Counter
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -81,6 +82,11 @@ def compose(request, project_id: int):
     return _render_composer(request, project, data)
 
 
+class PresetForm(forms.Form):
+    preset_name = forms.CharField(required=False, strip=False)
+    param_prompt = forms.CharField(required=False, strip=False)
+
+
 @login_required
 @require_POST
 def preset_save(request, project_id: int):
@@ -88,14 +94,16 @@ def preset_save(request, project_id: int):
     project, _membership = get_project_for_user(request, project_id, edit=True)
     require_active(project)
     context = {"project": project}
+    form = PresetForm(request.POST)
+    form.is_valid()  # two text fields: the service says what is wrong with them, in its own words
     try:
         preset, created = preset_services.preset_save(
-            project=project, name=request.POST.get("preset_name", ""), text=request.POST.get("param_prompt", ""),
+            project=project, name=form.cleaned_data["preset_name"], text=form.cleaned_data["param_prompt"],
             user=request.user,
         )  # fmt: skip
     except ValidationError as invalid:
         context["preset_errors"] = {field: " ".join(errors) for field, errors in invalid.message_dict.items()}
-        context["preset_name"] = request.POST.get("preset_name", "")
+        context["preset_name"] = form.cleaned_data["preset_name"]
     else:
         message = _("Saved “%(name)s”.") if created else _("Replaced “%(name)s” with this prompt.")
         context["preset_message"] = message % {"name": preset.name}
