@@ -143,6 +143,15 @@ def test_the_product_groups_and_the_staff_view(page, staff, project, run_with_ou
     expect(page.get_by_label("Vendor")).to_have_value("hdredraw")
     expect(page.locator(".product-group")).to_have_count(3)
 
+    page.get_by_label("Vendor").select_option("")  # "All vendors": the filter goes, the URL does not grow
+    expect(page.locator(".match-count")).to_have_text("9 images match")
+    expect(page).not_to_have_url(re.compile(r"vendor="))
+    page.get_by_label("Vendor").select_option("imagewash")
+    expect(page.locator(".match-count")).to_have_text("6 images match")
+    page.get_by_label("Vendor").select_option("hdredraw")
+    expect(page.locator(".match-count")).to_have_text("3 images match")
+    assert page.url.count("vendor=") == 1 and page.url.count("group=") == 1
+
 
 def test_the_gallery_and_the_viewer_in_chinese_and_without_javascript(
     browser, live_server, reviewer, project, run_with_outputs, screenshot
