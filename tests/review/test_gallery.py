@@ -239,3 +239,15 @@ def test_every_sort_and_layout_shows_the_same_images(staff_client, project, gall
     if group:  # groups hold the images made from a product; the others are counted below them
         expected = {pk for pk in expected if pk not in {gallery.outputs["text-1"].pk, gallery.outputs["text-2"].pk}}
     assert shown(response) == expected
+
+
+def test_the_viewer_shows_the_prompt_hdredraw_wrote_for_its_redraw(staff_client, project, staff):
+    from studio.runs.models import Task
+
+    run = make_run(project, kind="hdredraw", operation="upscale", params={"scale": 2}, user=staff)
+    output = make_output(run)
+    Task.objects.filter(pk=output.task_id).update(
+        result={"status": "succeeded", "details": {"generated_prompt": "linen shirt, studio light"}}
+    )
+    page = staff_client.get(reverse("review:viewer", args=[output.pk])).content.decode()
+    assert "Prompt the vendor wrote" in page and "linen shirt, studio light" in page
