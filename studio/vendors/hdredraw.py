@@ -41,6 +41,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -207,8 +208,8 @@ class HdRedrawAdapter(Adapter):
         if request.operation == Operation.EXPAND and not any(request.params.get(name) for name in _EXPAND_SIDES):
             errors["expand_top"] = gettext("Choose at least one side to expand, by 0 to 0.3 of the image.")
         for image in request.inputs:
-            if image.open is not None and _size_of(image) > MAX_UPLOAD_BYTES:
-                errors[image.role] = _too_large_message()
+            if image.open is not None and (size := _size_of(image)) > MAX_UPLOAD_BYTES:
+                errors[image.role] = _too_large_message(image, size)
         if errors:
             raise InvalidParameters(errors)
 
@@ -275,8 +276,9 @@ def _form_value(value: Any) -> str:
     return str(value)
 
 
-def _too_large_message() -> str:
-    return gettext("The image is larger than 16 MB, the most hdredraw accepts.")
+def _too_large_message(image: InputImage, size: int) -> str:
+    return gettext("“%(name)s” is %(size)s; hdredraw accepts 16 MB at most. Pick a smaller image.") % {
+        "name": image.name, "size": filesizeformat(size)}  # fmt: skip
 
 
 def _size_of(image: InputImage) -> int:
@@ -290,7 +292,7 @@ def _read_upload(image: InputImage) -> bytes:
     with image.open() as stream:
         content = stream.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidParameters({image.role: _too_large_message()})
+        raise InvalidParameters({image.role: _too_large_message(image, _size_of(image))})
     return content
 
 
