@@ -77,6 +77,11 @@ class Composition:
         return {**found, **input_count_errors(self.specs, counts)}
 
     @property
+    def pickers(self) -> list[InputSpec]:
+        """The roles to choose images for: a role the operation takes none of (max 0) is not offered."""
+        return [spec for spec in self.specs if spec.max > 0]
+
+    @property
     def fan_out_role(self) -> str | None:
         """The role that takes one image per call while several are chosen: each gets its own call."""
         return next((spec.role for spec in self.specs if spec.max == 1 and len(self.selected[spec.role]) > 1), None)

@@ -384,3 +384,20 @@ def test_a_catalogue_choice_the_vendor_does_not_list_or_a_background_of_another_
 
     fitting = {**small_canvas, "param_width": "1024", "param_height": "1024"}
     assert client.post(submit, fitting).status_code == 302 and Run.objects.count() == 1
+
+
+def test_the_live_estimate_refuses_what_submit_would_a_lingtu_canvas_too_wide(staff_client, project, offerings, shots):
+    change = offerings.get(account__kind="lingtu", operation="change_background")
+    form = {"operation": "change_background", "offering": change.pk, "param_width": "2000", "param_height": "1024",
+            "param_bg_id": "", "input_product": [shots[0].pk]}  # fmt: skip
+    page = staff_client.post(reverse("runs:estimate", args=[project.pk]), form).content.decode()
+    assert '<div id="error-width" class="field-error" hx-swap-oob="true">Must be between 400 and 1280.</div>' in page
+    assert "points</strong>" not in page  # no price for a job that cannot start
+
+
+def test_text_to_image_offers_no_reference_picker_where_the_model_takes_none(staff_client, project, offerings):
+    suchuang = offerings.filter(account__kind="suchuang", operation="text_to_image").first()
+    url = reverse("runs:compose", args=[project.pk]) + f"?operation=text_to_image&offering={suchuang.pk}"
+    page = staff_client.get(url).content.decode()
+    assert "up to 0" not in page and 'data-role="reference"' not in page
+    assert "This job needs no images: it starts from the prompt." in page
