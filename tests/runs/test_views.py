@@ -401,3 +401,18 @@ def test_text_to_image_offers_no_reference_picker_where_the_model_takes_none(sta
     page = staff_client.get(url).content.decode()
     assert "up to 0" not in page and 'data-role="reference"' not in page
     assert "This job needs no images: it starts from the prompt." in page
+
+
+def test_image_to_image_shows_product_photos_in_its_picker_and_try_on_narrows_to_garments(
+    staff_client, project, offerings, shots, staff
+):
+    for n, role in enumerate(("reference", "garment")):
+        asset_ingest(project=project, upload=upload(f"{role}.png", images.distinct_png(40 + n)), role=role, user=staff)
+    offering = offerings.filter(account__kind="imagetasks", operation="image_to_image").first()
+    page = staff_client.get(reverse("runs:compose", args=[project.pk])
+                            + f"?operation=image_to_image&offering={offering.pk}").content.decode()  # fmt: skip
+    assert '<input type="checkbox" class="only-role" >' in page  # shown, not ticked: product photos stay visible
+    try_on = offerings.filter(account__kind="lingtu", operation="try_on").first()
+    page = staff_client.get(reverse("runs:compose", args=[project.pk])
+                            + f"?operation=try_on&offering={try_on.pk}").content.decode()  # fmt: skip
+    assert '<input type="checkbox" class="only-role" checked>' in page
