@@ -170,7 +170,7 @@ def submit(request, project_id: int):
 
 
 SUBMIT_TOKEN = re.compile(r"[0-9a-f]{32}")
-NARROWED_ROLES = ("garment", "model", "background", "mask")
+NARROWED_ROLES = ("product", "garment", "model", "background", "mask")
 
 
 def _submit_key(data) -> str:
@@ -215,8 +215,8 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "composition": composition,
         "assets": assets,
         "role_counts": Counter(asset.role for asset in assets),
-        # Pickers that start showing only their own role's images: a garment or a model photo is its own kind,
-        # while product photos are what a reference or an image-to-image input usually is.
+        # Pickers that start showing only their own role's images, all but the references': product photos
+        # are what a reference, or an image-to-image input, usually is.
         "narrowed_roles": NARROWED_ROLES,
         "upload_max_files": settings.UPLOAD_MAX_FILES,
         "upload_max_bytes": settings.UPLOAD_MAX_BYTES,
