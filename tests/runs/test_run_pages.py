@@ -67,3 +67,11 @@ def test_the_runs_list_pages_newest_first_without_repeating_or_skipping_a_run(db
     assert second.context["older"] is None and f"?before={older}" in first.content.decode()
     assert count_first <= 12 and count_second <= 12
     assert client.get(f"{url}?before=not-a-number").status_code == 200
+
+
+def test_a_finished_job_shows_no_retries_rather_than_attempts_0(db):
+    world = PagesWorld()
+    run = world.add_run(tasks=2, images_per_task=1, running=False)
+    html = world.client().get(reverse("runs:detail", args=[run.pk])).content.decode()
+    rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", html, re.S)
+    assert len(rows) == 2 and all(re.search(r"<td>1</td><td>—</td>", row) for row in rows), rows
