@@ -145,6 +145,12 @@ class Offering(models.Model):
     def input_specs(self):
         return adapter_class(self.account.kind)(base_url="", credentials={}).input_specs(self.operation, self.model)
 
+    @property
+    def price_span(self) -> str:
+        """What one image costs, as a label: "4–8" when the price depends on parameters (imagewash's resolution)."""
+        prices = sorted(set(self.price_table.values())) if self.price_by and self.price_table else [self.points]
+        return str(prices[0]) if len(prices) == 1 else f"{prices[0]}–{prices[-1]}"
+
     def points_per_output(self, price_inputs: dict) -> int:
         return points_per_output(
             points=self.points, price_by=self.price_by, price_table=self.price_table, price_inputs=price_inputs

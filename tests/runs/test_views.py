@@ -416,3 +416,11 @@ def test_image_to_image_shows_product_photos_in_its_picker_and_try_on_narrows_to
     page = staff_client.get(reverse("runs:compose", args=[project.pk])
                             + f"?operation=try_on&offering={try_on.pk}").content.decode()  # fmt: skip
     assert '<input type="checkbox" class="only-role" checked>' in page
+
+
+def test_the_offering_label_shows_the_prices_it_charges_not_the_fallback(staff_client, project, offerings):
+    for wash in offerings.filter(account__kind="imagewash", operation="wash"):
+        wash.points = 6  # a fallback that differs from every resolution's price
+        wash.save()
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + "?operation=wash").content.decode()
+    assert "· 4–8 points per image" in page and "· 8–16 points per image" in page and "· 6 points" not in page
