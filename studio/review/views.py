@@ -108,22 +108,31 @@ def _render_gallery(request, project, membership, filters: GalleryFilter, *, run
         return render(
             request, "review/gallery.html#groups-page" if filters.group else "review/gallery.html#page", context
         )
-    counts = selectors.output_state_counts(project=project, filters=filters)
-    download_query = filters.query(state="", sort="newest", group="")
     context.update(
-        counts=counts,
-        all_count=sum(counts.values()),
-        total=counts[filters.state] if filters.state else sum(counts.values()),
-        states=[(value, label, counts[value]) for value, label in ReviewState.choices],
-        state_urls={value: _gallery_url(project, filters, run=run, state=value) for value in ReviewState.values},
-        all_url=_gallery_url(project, filters, run=run, state=""),
+        _bar(project, filters, run),
         clear_url=_gallery_url(project, GalleryFilter(run=run.pk if run else None, group=filters.group), run=run),
         bulk_url=reverse("review:run_bulk", args=[run.pk]) if run else reverse("review:bulk", args=[project.pk]),
-        download_url=reverse("review:download", args=[project.pk]) + (f"?{download_query}" if download_query else ""),
         options=_filter_options(project, filters, with_runs=run is None),
     )
     template = "review/gallery.html#gallery" if request.htmx and not request.htmx.boosted else "review/gallery.html"
     return render(request, template, context)
+
+
+def _bar(project, filters: GalleryFilter, run) -> dict:
+    """The gallery bar: the review-state tabs with their counts, the match count and the download button."""
+    counts = selectors.output_state_counts(project=project, filters=filters)
+    download_query = filters.query(state="", sort="newest", group="")
+    download_url = reverse("review:download", args=[project.pk])
+    return {
+        "filters": filters,
+        "counts": counts,
+        "all_count": sum(counts.values()),
+        "total": counts[filters.state] if filters.state else sum(counts.values()),
+        "states": [(value, label, counts[value]) for value, label in ReviewState.choices],
+        "state_urls": {value: _gallery_url(project, filters, run=run, state=value) for value in ReviewState.values},
+        "all_url": _gallery_url(project, filters, run=run, state=""),
+        "download_url": f"{download_url}?{download_query}" if download_query else download_url,
+    }
 
 
 def _filter_options(project, filters: GalleryFilter, *, with_runs: bool) -> dict:
@@ -211,11 +220,10 @@ def output_review(request, output_id: int):
         return _render_viewer(request, shown, membership, filters, changed=output)
     if not request.htmx:
         return redirect(_gallery_url(output.run.project, filters))
-    return render(
-        request,
-        "review/gallery.html#card",
-        {"output": _card(output, filters), "can_review": True, "card": card_text(request)},
-    )
+    project = output.run.project
+    run = output.run if filters.run == output.run_id else None
+    context = {"output": _card(output, filters), "can_review": True, "card": card_text(request), "oob": True}
+    return render(request, "review/_reviewed_card.html", {**context, **_bar(project, filters, run)})
 
 
 def _card(output: Output, filters: GalleryFilter) -> Output:

@@ -1,6 +1,8 @@
 """Approve, reject (with a reason) and reset: one by one, by selection, or everything matching the filter.
 Every change is a ReviewEvent (who, when, from, to, why), shown on the output."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -198,3 +200,18 @@ def test_the_history_is_read_only_in_django_admin(reviewer, gallery, django_user
     event = ReviewEvent.objects.get()
     assert client.post(reverse("admin:review_reviewevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
     assert ReviewEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_card_review_brings_the_tab_counts_and_the_download_button_up_to_date(reviewer_client, gallery):
+    from studio.runs.models import Output
+
+    pending = Output.objects.filter(review_state="pending", kind="image").count()
+    approved = Output.objects.filter(review_state="approved", kind="image").count()
+    output = Output.objects.filter(review_state="pending", kind="image").first()
+    url = reverse("review:review", args=[output.pk]) + "?state=pending"
+    content = reviewer_client.post(url, {"action": "approve"}, headers={"HX-Request": "true"}).content.decode()
+    start = content.find('<div class="gallery-bar" id="gallery-bar" hx-swap-oob="true">')
+    assert start > 0, "the gallery bar comes out of band, after the card"
+    text = " ".join(re.sub(r"<[^>]+>", " ", content[start:]).split())
+    assert f"Pending {pending - 1}" in text and f"Approved {approved + 1}" in text
+    assert f"Download {approved + 1} approved (ZIP)" in text
