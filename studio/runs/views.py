@@ -358,8 +358,8 @@ def _progress(request, run: Run) -> dict:
     """What the run page shows: counts from the run's counters, the newest images and one page of jobs,
     so it costs the same for a run of 10 images or of 10,000."""
     done = run.tasks_succeeded + run.tasks_partial
-    failed = run.tasks_failed + run.tasks_canceled
-    total = done + failed + run.tasks_uncertain + run.tasks_open
+    failed, canceled = run.tasks_failed, run.tasks_canceled
+    total = done + failed + canceled + run.tasks_uncertain + run.tasks_open
     newest = run.outputs.filter(kind=OutputKind.IMAGE).select_related("source_asset").order_by("-pk")
     jobs_after = whole_number(request.GET.get("jobs_after"))
     jobs = run.tasks.order_by("index")
@@ -377,6 +377,8 @@ def _progress(request, run: Run) -> dict:
         "extras": list(run.outputs.exclude(kind=OutputKind.IMAGE).order_by("pk")[:IMAGES_ON_RUN_PAGE]),
         "done": done,
         "failed": failed,
+        "canceled": canceled,
+        "retryable": failed + canceled,
         "uncertain": run.tasks_uncertain,
         "total": total,
         "percent": round(100 * (total - run.tasks_open) / total) if total else 100,

@@ -513,10 +513,10 @@ def _settle_run(run_id: int) -> None:
         total = sum(getattr(run, counter) for counter in TASK_COUNTERS.values())
         if run.tasks_succeeded == total:
             run.state = RunState.SUCCEEDED
+        elif run.cancel_requested_at or run.tasks_canceled == total:
+            run.state = RunState.CANCELED  # a person stopped it: what it made before is kept, it did not fail
         elif run.tasks_succeeded or run.tasks_partial:
             run.state = RunState.PARTIAL
-        elif run.tasks_canceled == total or run.cancel_requested_at:
-            run.state = RunState.CANCELED
         else:
             run.state = RunState.FAILED
         run.points_refunded = _refunded(run)

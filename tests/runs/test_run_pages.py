@@ -75,3 +75,23 @@ def test_a_finished_job_shows_no_retries_rather_than_attempts_0(db):
     html = world.client().get(reverse("runs:detail", args=[run.pk])).content.decode()
     rows = re.findall(r"<tr><td>\d+</td>.*?</tr>", html, re.S)
     assert len(rows) == 2 and all(re.search(r"<td>1</td><td>—</td>", row) for row in rows), rows
+
+
+def test_a_canceled_run_reads_canceled_in_its_own_colour_not_failed(db):
+    from django.utils import timezone
+
+    from studio.runs.models import Run, RunState
+    from studio.runs.worker import _settle_run
+
+    world = PagesWorld()
+    run = world.add_run(tasks=20, images_per_task=1, running=True)
+    Run.objects.filter(pk=run.pk).update(tasks_open=0, tasks_succeeded=2, tasks_canceled=18,
+                                         cancel_requested_at=timezone.now())  # fmt: skip
+    _settle_run(run.pk)
+    run.refresh_from_db()
+    assert run.state == RunState.CANCELED  # stopped by a person, not "partially succeeded"
+
+    html = " ".join(world.client().get(reverse("runs:detail", args=[run.pk])).content.decode().split())
+    assert "2 done · 0 failed · 20 jobs" in html and '<span class="state-canceled">18 canceled</span>' in html
+    assert '<rect class="bar-canceled" x="10" width="90"' in html and 'class="bar-failed" x="10" width="0"' in html
+    assert "Send the 18 canceled jobs after all (charged again)" in html
