@@ -34,7 +34,8 @@ def test_staff_sign_in_create_a_project_upload_three_images_and_read_it_in_chine
     expect(page.get_by_role("heading", name="Spring drop")).to_be_visible()
 
     page.locator("#file-input").set_input_files(files)
-    expect(page.locator(".upload-summary")).to_have_text(re.compile(r"^Added: 3 · Duplicates: 0 · Rejected: 0"))
+    summary = page.locator(".upload-summary")  # three uploads, one after another: more than a page's 5 s on a busy CI
+    expect(summary).to_have_text(re.compile(r"^Added: 3 · Duplicates: 0 · Rejected: 0"), timeout=20_000)
     cards = page.locator(".asset-card img")
     expect(cards).to_have_count(3)
     for index in range(3):  # every thumbnail really loaded
