@@ -58,12 +58,18 @@ def require_operator(request) -> None:
         )
 
 
-def admin_team_ids(request) -> list[int]:
+def managed_teams(request):
     """The teams whose members, ledger and spend this user manages: every team for an operator, else those
     where they are an admin."""
     if is_operator(request):
-        return list(Team.objects.values_list("pk", flat=True))
-    return [team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]
+        return Team.objects.all()
+    return Team.objects.filter(
+        pk__in=[team_id for team_id, membership in request.memberships.items() if membership.role == Role.ADMIN]
+    )
+
+
+def admin_team_ids(request) -> list[int]:
+    return list(managed_teams(request).values_list("pk", flat=True))
 
 
 def require_review(membership: Membership) -> None:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from studio.accounts.access import admin_team_ids, is_operator, require_console
+from studio.accounts.access import is_operator, managed_teams, require_console
 from studio.audit.models import AuditAction, AuditEvent
 
 PAGE_SIZE = 50
@@ -20,7 +20,7 @@ def event_list(request):
     action = request.GET.get("action", "")
     events = AuditEvent.objects.select_related("actor")
     if not is_operator(request):  # a team admin: their teams' entries, not the studio's (vendors, prices)
-        events = events.filter(team__in=admin_team_ids(request))
+        events = events.filter(team__in=managed_teams(request))
     if action in AuditAction.values:
         events = events.filter(action=action)
     if query:

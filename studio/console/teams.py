@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.accounts.access import admin_team_ids, is_operator, require_console, require_operator
+from studio.accounts.access import is_operator, managed_teams, require_console, require_operator
 from studio.accounts.models import Membership, Role, Team
 from studio.accounts.services import member_add, member_change, member_remove, team_create
 from studio.core.csv_export import csv_download
@@ -47,7 +47,7 @@ def team_list(request):
             messages.success(request, _("Created “%(name)s”. Add its members and points.") % {"name": team.name})
             return redirect("console:team", team_id=team.pk)
     teams = (
-        Team.objects.filter(pk__in=admin_team_ids(request))
+        managed_teams(request)
         .select_related("wallet")
         .annotate(members=Count("memberships"), admins=Count("memberships", filter=Q(memberships__role=Role.ADMIN)))
     )
@@ -188,7 +188,7 @@ def team_ledger(request, team_id: int):
 
 def _team_for_admin(request, team_id: int) -> Team:
     """Another team's page is a 404, as everywhere: only the team's own admins manage it."""
-    return get_object_or_404(Team, pk=team_id, pk__in=admin_team_ids(request))
+    return get_object_or_404(managed_teams(request), pk=team_id)
 
 
 def _render_team(request, team: Team, *, status: int = 200, **errors):

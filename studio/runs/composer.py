@@ -59,7 +59,11 @@ class Composition:
     selected: dict[str, list[Asset]]  # role → chosen assets
     settings: forms.Form  # the values and the repeat, checked by the parameters' own rules
     options: dict[int, dict] = field(default_factory=dict)  # asset id → its options (garment type, placement)
-    repeat_text: str = "1"  # as typed, to show back
+
+    @property
+    def repeat_text(self) -> str:
+        """As typed, to show back."""
+        return self.settings.data["repeat"]
 
     @property
     def repeat(self) -> int:
@@ -124,7 +128,7 @@ def read_composition(*, offering: Offering, project: Project, data: QueryDict) -
     form = settings_form(
         parameters, {**{f"param_{name}": value for name, value in values.items()}, "repeat": repeat_text}
     )
-    return Composition(offering, parameters, specs, values, selected, form, options, repeat_text)
+    return Composition(offering, parameters, specs, values, selected, form, options)
 
 
 def plan_calls(composition: Composition) -> list[PlannedCall]:

@@ -219,7 +219,7 @@ class HdRedrawAdapter(Adapter):
         path = SUBMIT_PATHS[_supported(request.operation)]
         image = request.inputs_with_role("product")[0]
         content = _read_upload(image)
-        fields = {"user_key": self.credentials["user_key"]}
+        fields = {"user_key": self.credentials.get("user_key", "")}
         fields.update({name: _form_value(value) for name, value in request.params.items()})
         answer = self._call(path, fields, files={"input_image": (image.name, content, image.content_type)})
         task_id = answer.get("task_id")
@@ -228,11 +228,11 @@ class HdRedrawAdapter(Adapter):
         return TaskState(Status.QUEUED, vendor_task_id=str(task_id), balance=_balance(answer), raw=answer)
 
     def poll(self, vendor_task_id: str, *, submitted: dict | None = None) -> TaskState:
-        answer = self._call(STATUS_PATH, {"user_key": self.credentials["user_key"], "task_id": vendor_task_id})
+        answer = self._call(STATUS_PATH, {"user_key": self.credentials.get("user_key", ""), "task_id": vendor_task_id})
         return _task_state(vendor_task_id, answer)
 
     def check_connection(self) -> str:
-        fields = {"user_key": self.credentials["user_key"], "task_id": CONNECTION_CHECK_TASK_ID}
+        fields = {"user_key": self.credentials.get("user_key", ""), "task_id": CONNECTION_CHECK_TASK_ID}
         try:
             self._call(STATUS_PATH, fields)
         except VendorError as error:
