@@ -46,7 +46,7 @@ from studio.runs.models import (
     TaskState,
 )
 from studio.runs.outputs import UnusableFile, output_store
-from studio.runs.retry import retry_delay
+from studio.runs.retry import MAX_ATTEMPTS, retry_delay
 from studio.vendors.base import (
     ErrorClass,
     FileKind,
@@ -183,8 +183,11 @@ def _answer_lost(task: Task, error: VendorError) -> None:
     task.error_class = UNCERTAIN
     task.error_message = error.message
     if recovery == LostTaskRecovery.RESEND:
-        delay = retry_delay(ErrorClass.TRANSIENT, task.attempts)
-        if delay is not None:  # the same requestId gives the same task: sending again is safe
+        # The same requestId gives the same task, so sending again is free: it goes on until the task's
+        # deadline, not for a few attempts only; giving up early would leave a vendor task paid and unseen.
+        delay = retry_delay(ErrorClass.TRANSIENT, min(task.attempts, MAX_ATTEMPTS[ErrorClass.TRANSIENT] - 1))
+        give_up_at = (task.sent_at or timezone.now()) + timedelta(seconds=task.account.task_deadline)
+        if timezone.now() + timedelta(seconds=delay) < give_up_at:
             task.state = TaskState.PENDING
             return _later(task, seconds=delay, fields=["state", "error_class", "error_message"])
     elif recovery == LostTaskRecovery.TASK_LIST:

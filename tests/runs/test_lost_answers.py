@@ -5,12 +5,17 @@ lingtu is sent the same requestId again, suchuang's lost task is found in its ta
 the other vendors stop as "uncertain", refunded, with nothing sent twice.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from studio.points.services import points_balance
 from studio.runs.models import RunState, TaskState
+from studio.runs.worker import _answer_lost
 from studio.simulator.core import Fault
+from studio.vendors.base import ErrorClass, Outcome, VendorError
 from tests.run_fixtures import drive
 from tests.runs.vendor_plans import KINDS, SUBMIT_PATHS, one_job
 
@@ -128,3 +133,21 @@ def test_a_faulty_task_list_is_asked_again_before_a_lost_task_is_given_up(
 
     assert run.state == RunState.SUCCEEDED and run.tasks.get().submitted_details.get("adopted")
     assert _created(simulator, "suchuang") == 1 and simulator.faults == []
+
+
+@pytest.mark.parametrize(("sent_seconds_ago", "expected"), [(5, TaskState.PENDING), (10_000, TaskState.UNCERTAIN)])
+def test_lingtu_resends_a_lost_answer_until_the_deadline(sent_seconds_ago, expected, accounts, project, staff, funded):
+    """Resending the same requestId is free, so ten lost answers in a row are no reason to stop: only the
+    task's deadline is (stopping early leaves a paid vendor task nobody collects)."""
+    task = one_job("lingtu", accounts, project, staff).tasks.get()
+    task.state, task.attempts = TaskState.SUBMITTING, 10
+    task.sent_at = timezone.now() - timedelta(seconds=sent_seconds_ago)
+    task.save()
+    assert task.account.task_deadline < 10_000
+
+    _answer_lost(task, VendorError(ErrorClass.TRANSIENT, "read timed out", outcome=Outcome.UNKNOWN))
+
+    task.refresh_from_db()
+    assert task.state == expected
+    if expected == TaskState.PENDING:
+        assert 8 <= (task.next_action_at - timezone.now()).total_seconds() <= 32  # backed off, but not forever
