@@ -6,8 +6,6 @@ its vendor's wire format exactly; this module knows nothing of any vendor's form
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import itertools
 import json
 import random
@@ -23,6 +21,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from studio.simulator.multipart import MalformedMultipart, parse_form
 
 FAULTS = (
     "rate_limit",
@@ -85,23 +85,10 @@ class Request:
         """multipart/form-data as (fields, files); files map a field name to (filename, bytes, content type)."""
         if self.content_type != "multipart/form-data":
             raise BadRequest(f"expected multipart/form-data, got {self.content_type or 'no content type'}")
-        header = f"Content-Type: {self.headers['content-type']}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(header + self.body)
-        if not message.is_multipart():
-            raise BadRequest("malformed multipart body")
-        fields: dict[str, str] = {}
-        files: dict[str, tuple[str, bytes, str]] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if name is None:
-                continue
-            payload = part.get_payload(decode=True) or b""
-            filename = part.get_filename()
-            if filename is not None:
-                files[name] = (filename, payload, part.get_content_type())
-            else:
-                fields[name] = payload.decode("utf-8")
-        return fields, files
+        try:
+            return parse_form(self.headers["content-type"], self.body)
+        except (MalformedMultipart, UnicodeDecodeError) as error:
+            raise BadRequest(f"malformed multipart body: {error}") from None
 
     def query_value(self, name: str, default: str = "") -> str:
         return self.query.get(name, [default])[0]
