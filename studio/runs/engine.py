@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -48,6 +48,7 @@ TICK_SECONDS = 0.05  # after a tick that claimed something: more may be due soon
 IDLE_TICK_SECONDS = 1.0  # a claimer that finds nothing waits a little longer each time, up to this
 FULL_WAIT_SECONDS = 0.2  # a claimer without room waits for a step of its process to end, at most this
 COUNT_PAUSE_SECONDS = 0.01  # and then this long, so that one count of its claims covers several ended steps
+CONNECTION_CHECK_SECONDS = 5.0  # how often a step thread checks its database connection
 STOP_GRACE_SECONDS = 45.0  # a stopping process waits this long for its running steps (a vendor read times out at 30)
 
 
@@ -168,6 +169,7 @@ class _Process:
         self.pool = ThreadPoolExecutor(max_workers=settings.ENGINE_STEP_THREADS, thread_name_prefix="step")
         self.running: set[int] = set()
         self.lock = threading.Lock()
+        self.room = threading.Condition(self.lock)  # a step thread came free
         self.stopping = threading.Event()
         self.step_ended = threading.Event()  # wakes the claimer of a process that had no room
         self.claimer: threading.Thread | None = None
@@ -186,7 +188,11 @@ def _process() -> _Process:
 
 def run_steps(claims: list[tuple[int, str]]) -> None:
     """The django-q2 task: one step of each claimed task, side by side. The tasks are taken in one query
-    per claim tick; steps not started when the process is asked to stop are left to its final release."""
+    per claim tick; steps not started when the process is asked to stop are left to its final release.
+
+    It returns as soon as a step thread is free, not when its whole batch has ended: the worker then takes
+    the next batch while the slowest steps of this one finish (waiting for each batch's slowest step held a
+    process to one batch at a time, 16 steps in flight, however many threads it had)."""
     from studio.runs.worker import start_steps
 
     state = _process()
@@ -198,21 +204,38 @@ def run_steps(claims: list[tuple[int, str]]) -> None:
             return
         tasks = [task for token, ids in by_token.items() for task in start_steps(ids, token)]
         state.running.update(task.pk for task in tasks)
-    wait([state.pool.submit(_run_one, state, task) for task in tasks])
+    for task in tasks:
+        state.pool.submit(_run_one, state, task)
+    with state.lock:
+        state.room.wait_for(lambda: len(state.running) < settings.ENGINE_STEP_THREADS)
 
 
 def _run_one(state: _Process, task) -> None:
     from studio.runs.worker import run_started_step
 
     try:
-        close_old_connections()
+        _check_connection_now_and_then()
         run_started_step(task)
     except Exception:
         logger.exception("task %s: step failed", task.pk)
+        _step_thread.checked_at = -CONNECTION_CHECK_SECONDS  # a broken connection is replaced before the next step
     finally:
         with state.lock:
             state.running.discard(task.pk)
+            state.room.notify_all()
         state.step_ended.set()
+
+
+_step_thread = threading.local()
+
+
+def _check_connection_now_and_then() -> None:
+    """A step thread's database connection is checked (and replaced when broken or old) every few seconds and
+    after a failed step, not before every step: with health checks on, each check is a round trip of its own."""
+    now = time.monotonic()
+    if now - getattr(_step_thread, "checked_at", -CONNECTION_CHECK_SECONDS) >= CONNECTION_CHECK_SECONDS:
+        close_old_connections()
+        _step_thread.checked_at = now
 
 
 # The claimer -------------------------------------------------------------------------------------------

@@ -193,6 +193,7 @@ def test_run_steps_takes_a_batch_in_one_query_runs_it_side_by_side_and_nothing_o
 
     with CaptureQueriesContext(connection) as queries:
         engine.run_steps(first)
+    _wait_for(lambda: not engine._process().running)
     engine._process().stopping.set()
     try:
         engine.run_steps(second)
@@ -202,6 +203,43 @@ def test_run_steps_takes_a_batch_in_one_query_runs_it_side_by_side_and_nothing_o
     assert sorted(started) == sorted(task_id for task_id, _ in first)
     assert len(queries) == 2  # the claims taken over by this process, then the tasks read
     assert claims_in_hand(engine.process_owner()) == 3 and claims_in_hand("claimer") == 1
+
+
+def _wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.01)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_steps_hands_back_the_worker_once_a_step_thread_is_free_not_when_its_slowest_step_ends(
+    project, staff, monkeypatch, settings
+):
+    """So the worker takes the next batch while this one's slow steps finish, and never more than it can run."""
+    settings.ENGINE_STEP_THREADS = 2
+    monkeypatch.setattr(engine, "_STATE", None)
+    may_end = {}
+    monkeypatch.setattr("studio.runs.worker.run_started_step", lambda task: may_end[task.pk].wait(10))
+    waiting_jobs(project, staff, slots=3, jobs=3)
+    claims = claim_due_tasks(limit=3, owner="claimer")
+    may_end.update({task_id: threading.Event() for task_id, _ in claims})
+    batch = threading.Thread(target=engine.run_steps, args=(claims,))
+    try:
+        batch.start()
+        _wait_for(lambda: len(engine._process().running) == 3)
+        first, second, third = (may_end[task_id] for task_id, _ in claims)
+        first.set()
+        _wait_for(lambda: len(engine._process().running) == 2)
+        time.sleep(0.2)
+        assert batch.is_alive()  # both threads busy: no room for another batch yet
+        second.set()
+        batch.join(timeout=5)
+        assert not batch.is_alive() and len(engine._process().running) == 1  # its slowest step runs on
+    finally:
+        for event in may_end.values():
+            event.set()
+        _wait_for(lambda: not engine._process().running)
 
 
 def test_a_stop_renews_the_claims_of_its_running_steps_until_they_end_then_gives_back_every_claim(
