@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # intcomma: "2,560 points" in job totals
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -207,6 +208,9 @@ UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 100)
 # Files past UPLOAD_MAX_FILES are named and skipped (assets/upload_handler.py); a request with ten times
 # as many is refused whole, as Django does to bound the work one request can ask for.
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES * 10
+# A job may take 2,000 images (vendors/base.py MAX_JOB_INPUTS), each a form field, a try-on garment two;
+# Django's default of 1,000 fields refused a wash of 1,000 products with a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_MB", 25) * 1024 * 1024
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_MEGAPIXELS", 50) * 1_000_000
 THUMBNAIL_SIZE = envint("THUMBNAIL_SIZE", 480)

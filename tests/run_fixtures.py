@@ -21,7 +21,7 @@ from studio.runs.worker import task_step
 from studio.simulator.app import build_simulator, demo_credentials
 from studio.simulator.core import make_server
 from studio.vendors.catalogue import KINDS
-from studio.vendors.models import VendorAccount
+from studio.vendors.models import Offering, VendorAccount
 from studio.vendors.services import offerings_load
 from tests import images
 from tests.images import upload
@@ -70,6 +70,21 @@ def funded(team, admin):
 
 
 @pytest.fixture
+def offerings(db):
+    """Every vendor's catalogue, on accounts no test here calls (no vendor traffic in these tests)."""
+    for kind in KINDS:
+        account = VendorAccount.objects.create(kind=kind, name=kind, base_url="https://vendor.invalid")
+        offerings_load(account=account)
+    return Offering.objects
+
+
+@pytest.fixture
+def rich(team, admin):
+    points_grant(team=team, amount=1000, reason="budget", user=admin, key="budget")
+    return team
+
+
+@pytest.fixture
 def products(project, staff):
     colours = ["#c0392b", "#2e8b57", "#4a6fa5", "#e1b12c", "#8e44ad", "#16a085"]
     return [
@@ -80,6 +95,18 @@ def products(project, staff):
         ).asset
         for n, colour in enumerate(colours)
     ]
+
+
+def wash_form(offerings, products, **extra):
+    offering = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
+    return {
+        "operation": "wash",
+        "offering": offering.pk,
+        "param_prompt": "on a sunny terrace",
+        "param_count": "2",
+        "input_product": [asset.pk for asset in products],
+        **extra,
+    }
 
 
 def drive(run: Run, *, timeout: float = 30.0) -> Run:

@@ -3,19 +3,21 @@
 Fan-out: when an operation takes one main input per call (upscale takes one product) and the user
 picked several, each gets its own call; an operation that takes many at once (a wash takes up to 100
 products) gets them all in one call, and the adapter splits by the vendor's own limit. "Repeat"
-runs each call several times, for vendors without a count parameter of their own.
+runs each call several times, for vendors without a count parameter of their own. Either way a job
+takes at most MAX_JOB_INPUTS images of a role, and makes at most MAX_JOB_OUTPUTS images.
 """
 
 from dataclasses import dataclass, field
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from studio.assets.models import Asset
 from studio.projects.models import Project
 from studio.runs.services import PlannedCall, PlannedInput
-from studio.vendors.base import InputSpec, InvalidParameters, input_count_errors
+from studio.vendors.base import MAX_JOB_INPUTS, InputSpec, InvalidParameters, input_count_errors
 from studio.vendors.models import Offering
 from studio.vendors.params import Param
 from studio.vendors.vendor_catalogues import catalogue_choice_errors
@@ -78,7 +80,14 @@ class Composition:
         counts = {role: len(assets) for role, assets in self.selected.items()}
         if fan_out := self.fan_out_role:
             counts[fan_out] = 1  # one call per image
-        return {**found, **input_count_errors(self.specs, counts)}
+        found.update(input_count_errors(self.specs, counts))
+        for role, assets in self.selected.items():
+            if len(assets) > MAX_JOB_INPUTS:
+                found[role] = _(
+                    "One job takes at most %(max)s images here, and %(count)s are chosen. "
+                    "Start several jobs of up to %(max)s."
+                ) % {"max": intcomma(MAX_JOB_INPUTS), "count": intcomma(len(assets))}
+        return found
 
     @property
     def pickers(self) -> list[InputSpec]:
@@ -89,6 +98,12 @@ class Composition:
     def fan_out_role(self) -> str | None:
         """The role that takes one image per call while several are chosen: each gets its own call."""
         return next((spec.role for spec in self.specs if spec.max == 1 and len(self.selected[spec.role]) > 1), None)
+
+    @property
+    def main_role(self) -> str | None:
+        """The role a job is counted by ("320 products × 2"): the one fanned out or split over vendor calls."""
+        split = (spec.role for spec in self.specs if spec.per_call and self.selected[spec.role])
+        return self.fan_out_role or next(split, None)
 
     @property
     def has_own_count(self) -> bool:

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -75,6 +76,9 @@ def _check_monthly_limit(*, user: User, team, points: int) -> None:
         raise MonthlyLimitReached(needed=points, left=left[0], limit=left[1])
 
 
+MAX_JOB_OUTPUTS = 10_000  # images one job may make: 2,000 products × 5, or a run page and ZIP still quick to use
+
+
 @dataclass(frozen=True)
 class Estimate:
     requests: list[SubmitRequest]
@@ -109,6 +113,12 @@ def runs_estimate(*, offering: Offering, calls: list[PlannedCall]) -> Estimate:
             requests.append(request)
             prices.append(offering.points_per_output(adapter.price_inputs(request)))
     outputs = [adapter.output_count(request) for request in requests]
+    if sum(outputs) > MAX_JOB_OUTPUTS:
+        message = _("This job would make %(count)s images; one job makes at most %(max)s. Choose fewer images "
+                    "per input, or split the inputs into several jobs.")  # fmt: skip
+        raise InvalidParameters(
+            {"general": message % {"count": intcomma(sum(outputs)), "max": intcomma(MAX_JOB_OUTPUTS)}}
+        )
     points = sum(price * count for price, count in zip(prices, outputs, strict=True))
     return Estimate(requests, sum(outputs), points, prices, assets_by_url)
 

@@ -253,8 +253,13 @@ def _price(project, offering, composition, user) -> dict:
     over_limit = None
     if left is not None and estimate.points > left[0]:
         over_limit = str(MonthlyLimitReached(needed=estimate.points, left=left[0], limit=left[1]))
+    main_role = composition.main_role
+    inputs = len(composition.selected[main_role]) if main_role else 0
     return {
         "estimate": estimate,
+        "main_role": main_role,
+        "inputs": inputs,
+        "per_input": estimate.outputs // inputs if inputs > 1 and estimate.outputs % inputs == 0 else None,
         "warnings": warnings,
         "calls": len(estimate.requests),
         "balance": balance,

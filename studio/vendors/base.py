@@ -189,14 +189,22 @@ class SubmitRequest:
         return [image for image in self.inputs if image.role == role]
 
 
+MAX_JOB_INPUTS = 2000  # Studio's bound on one job's images of one role, whatever the vendor takes per call
+
+
 @dataclass(frozen=True)
 class InputSpec:
-    """How many inputs of one role an operation takes."""
+    """How many inputs of one role an operation takes.
+
+    `per_call` is set for a role the adapter's split() spreads over several vendor calls: the vendor takes
+    `per_call` at once, a job takes up to `max` (Studio's own bound, MAX_JOB_INPUTS).
+    """
 
     role: str
     min: int = 1
     max: int = 1
     label: str = ""
+    per_call: int | None = None
 
 
 class Adapter(ABC):

@@ -50,6 +50,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from studio.vendors.base import (
+    MAX_JOB_INPUTS,
     Adapter,
     ErrorClass,
     FileKind,
@@ -158,7 +159,7 @@ class ImageWashAdapter(Adapter):
     def input_specs(self, operation: Operation, model: str) -> list[InputSpec]:
         _require_wash(operation)
         return [
-            InputSpec("product", min=1, max=MAX_PRODUCTS, label=_("Product images")),
+            InputSpec("product", min=1, max=MAX_JOB_INPUTS, per_call=MAX_PRODUCTS, label=_("Product images")),
             InputSpec("reference", min=0, max=MAX_REFERENCES, label=_("Reference image")),
         ]
 

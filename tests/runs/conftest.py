@@ -1,1 +1,10 @@
-from tests.run_fixtures import accounts, funded, products, qcluster, simulator, studio_for_vendors  # noqa: F401
+from tests.run_fixtures import (  # noqa: F401
+    accounts,
+    funded,
+    offerings,
+    products,
+    qcluster,
+    rich,
+    simulator,
+    studio_for_vendors,
+)  # fmt: skip

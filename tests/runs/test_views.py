@@ -7,25 +7,14 @@ from django.urls import reverse
 
 from studio.accounts.models import Membership
 from studio.assets.ingest import asset_ingest
-from studio.points.services import points_balance, points_grant
+from studio.points.services import points_balance
 from studio.runs.models import Run, RunState, Task, TaskState
 from studio.runs.services import member_points_left
-from studio.vendors.catalogue import KINDS
-from studio.vendors.models import Offering, VendorAccount
-from studio.vendors.services import offerings_load
+from studio.vendors.models import Offering
 from tests import images
 from tests.conftest import client_for
 from tests.images import upload
-from tests.run_fixtures import drive
-
-
-@pytest.fixture
-def offerings(db):
-    """Every vendor's catalogue, on accounts no test here calls (no vendor traffic in these tests)."""
-    for kind in KINDS:
-        account = VendorAccount.objects.create(kind=kind, name=kind, base_url="https://vendor.invalid")
-        offerings_load(account=account)
-    return Offering.objects
+from tests.run_fixtures import drive, wash_form
 
 
 @pytest.fixture
@@ -34,24 +23,6 @@ def shots(project, staff):
         asset_ingest(project=project, upload=upload(f"{n}.png", images.distinct_png(n)), user=staff).asset
         for n in range(3)
     ]
-
-
-@pytest.fixture
-def rich(team, admin):
-    points_grant(team=team, amount=1000, reason="budget", user=admin, key="budget")
-    return team
-
-
-def wash_form(offerings, products, **extra):
-    offering = offerings.get(account__kind="imagewash", operation="wash", model="nanoBanana2")
-    return {
-        "operation": "wash",
-        "offering": offering.pk,
-        "param_prompt": "on a sunny terrace",
-        "param_count": "2",
-        "input_product": [asset.pk for asset in products],
-        **extra,
-    }
 
 
 @pytest.mark.parametrize(("who", "expected"), [("staff", 200), ("admin", 200), ("reviewer", 403), ("outsider", 404)])

@@ -493,8 +493,8 @@ def test_it_keeps_the_token_out_of_error_messages(adapter, recorder):
     [
         (wash(prompt=""), "prompt", "required"),
         (wash(prompt="   "), "prompt", "Describe the wash"),
-        (wash(products=0), "product", "between 1 and 100"),
-        (wash(products=101), "product", "between 1 and 100"),
+        (wash(products=0), "product", "between 1 and 2000"),
+        (wash(products=101), "productImages", "At most 100 images per call"),  # split() first: one call takes 100
         (wash(references=2), "reference", "between 0 and 1"),
         (wash(resolution="8k"), "resolution", "1k, 2k, 4k"),
         (wash(aspectRatio="7:3"), "aspectRatio", "Choose one of"),
