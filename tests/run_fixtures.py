@@ -14,6 +14,7 @@ from django.db import connection
 from PIL import Image
 
 from studio.assets.ingest import asset_ingest
+from studio.assets.models import Asset
 from studio.points.services import points_grant
 from studio.runs.engine import claim_due_tasks
 from studio.runs.models import Run
@@ -95,6 +96,35 @@ def products(project, staff):
         ).asset
         for n, colour in enumerate(colours)
     ]
+
+
+def many_products(project, staff, count: int) -> list[Asset]:
+    """`count` distinct product photos; past the first few they are rows sharing one stored file (quick)."""
+    made = [
+        asset_ingest(
+            project=project, upload=upload(f"p{n}.png", images.encode(Image.new("RGB", (64, 80), (n, 90, 160)), "PNG")),
+            user=staff,
+        ).asset
+        for n in range(min(count, 3))
+    ]  # fmt: skip
+    model = made[0]
+    Asset.objects.bulk_create(
+        Asset(
+            project=project,
+            role="product",
+            original_name=f"SKU-{n:05}.png",
+            file=model.file.name,
+            thumbnail=model.thumbnail.name,
+            content_type=model.content_type,
+            width=model.width,
+            height=model.height,
+            byte_size=model.byte_size,
+            sha256=f"{n:064}",
+            uploaded_by=staff,
+        )  # fmt: skip
+        for n in range(len(made), count)
+    )
+    return list(Asset.objects.filter(project=project).order_by("pk"))
 
 
 def wash_form(offerings, products, **extra):

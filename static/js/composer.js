@@ -95,7 +95,7 @@
       Object.assign(hidden, { type: "hidden", name: `input_${role}`, value: id });
       form.append(hidden);
     }
-    await htmx.ajax("GET", texts.composeUrl, { source: form, target: "#composer", swap: "outerHTML" });
+    await htmx.ajax("POST", texts.composeUrl, { source: form, target: "#composer", swap: "outerHTML" });
     form.querySelectorAll(`input[type=hidden][name="input_${role}"]`).forEach((hidden) => hidden.remove());
     const fresh = document.querySelector(`#composer .input-role[data-role="${role}"] [data-upload-list]`);
     if (fresh) fresh.replaceWith(list);  // keep every file's outcome in sight, rejections included
@@ -106,4 +106,84 @@
     event.stopPropagation();  // not a form value: no price update for it
     uploadAll(event.target);
   }, true);
+})();
+
+// Choosing many images: search by file name or SKU, hide images already used, all / none / invert over the
+// images shown, and shift-click for a range. One change event afterwards updates the price once.
+(function () {
+  "use strict";
+  const lastClicked = new WeakMap();  // picker → the checkbox clicked last, where a shift-click range starts
+
+  const role = (element) => element.closest(".input-role");
+  const boxes = (section) => Array.from(section.querySelectorAll(".picker input[type=checkbox]"));
+  const shown = (box) => box.closest(".pick").getClientRects().length > 0;
+
+  function filter(section) {
+    const words = (section.querySelector("[data-picker-search]") || {}).value || "";
+    const terms = words.toLowerCase().split(/\s+/).filter(Boolean);
+    const unused = Boolean((section.querySelector("[data-picker-unused]") || {}).checked);
+    section.querySelectorAll(".picker .pick").forEach((pick) => {
+      const name = pick.dataset.name || "";
+      const hide = !terms.every((term) => name.includes(term)) || (unused && pick.hasAttribute("data-used"));
+      pick.classList.toggle("is-filtered-out", hide);  // hidden but still chosen: the count says so
+    });
+    count(section);
+  }
+
+  function count(section) {
+    const counter = section.querySelector("[data-picker-count]");
+    if (!counter) return;
+    const all = boxes(section);
+    const chosen = all.filter((box) => box.checked).length;
+    counter.textContent = counter.dataset.text
+      .replace("%(chosen)s", chosen.toLocaleString())
+      .replace("%(shown)s", all.filter(shown).length.toLocaleString());
+  }
+
+  function changed(section) {
+    const first = boxes(section)[0];
+    if (first) first.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-pick]");
+    if (button) {
+      const section = role(button);
+      const how = button.dataset.pick;
+      boxes(section).filter(shown).forEach((box) => {
+        box.checked = how === "all" ? true : how === "none" ? false : !box.checked;
+      });
+      changed(section);
+      count(section);
+      return;
+    }
+    const box = event.target.closest(".picker input[type=checkbox]");
+    if (!box) return;
+    const section = role(box);
+    const previous = lastClicked.get(section);
+    if (event.shiftKey && previous && previous !== box && section.contains(previous)) {
+      const list = boxes(section);
+      const [from, to] = [list.indexOf(previous), list.indexOf(box)].sort((a, b) => a - b);
+      list.slice(from, to + 1).filter(shown).forEach((each) => { each.checked = box.checked; });
+    }
+    lastClicked.set(section, box);
+    count(section);
+  });
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("[data-picker-search]")) filter(role(event.target));
+  });
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.matches("[data-picker-search], [data-picker-unused]")) {
+      event.stopPropagation();  // a view of the picker, not a form value: no price update for it
+      filter(role(target));
+    } else if (target.matches(".only-role")) {
+      count(role(target));
+    }
+  }, true);
+
+  function scan() { document.querySelectorAll(".input-role").forEach(filter); }
+  document.addEventListener("DOMContentLoaded", scan);
+  document.addEventListener("htmx:afterSettle", scan);
 })();

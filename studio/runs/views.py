@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from studio.assets.models import Asset
@@ -27,7 +27,7 @@ from studio.projects.access import get_project_for_user, require_active
 from studio.projects.models import PromptPreset
 from studio.runs import services
 from studio.runs.composer import form_from_run, plan_calls, read_composition
-from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, TaskState
+from studio.runs.models import UNCERTAIN, Output, OutputKind, Run, RunInput, TaskState
 from studio.runs.services import (
     AlreadySubmitted,
     MonthlyLimitReached,
@@ -67,11 +67,13 @@ ERROR_ADVICE = {  # what to do, by the class of the vendor's error (the vendor's
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def compose(request, project_id: int):
+    """The composer; drawn again by a POST of its own form (a change of operation or vendor), which may carry
+    2,000 chosen images: too long for a URL (gunicorn refuses a request line over 4 KB)."""
     project, membership = get_project_for_user(request, project_id, edit=True)
     require_active(project)
-    data = request.GET
+    data = request.POST if request.method == "POST" else request.GET
     if data.get("from_run", "").isdigit():
         earlier = get_object_or_404(Run, pk=data["from_run"], project=project)
         data = form_from_run(earlier)
@@ -205,7 +207,9 @@ def _render_composer(request, project, data, *, refused=None, status=200):
     available = dict(
         Offering.objects.filter(enabled=True, account__enabled=True).values_list("operation").annotate(n=Count("id"))
     )
-    assets = list(Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height"))
+    assets = list(
+        Asset.objects.filter(project=project).only("pk", "role", "original_name", "width", "height", "byte_size")
+    )
     context = {
         "project": project,
         "operation": operation,
@@ -215,6 +219,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
         "composition": composition,
         "assets": assets,
         "role_counts": Counter(asset.role for asset in assets),
+        "used_assets": set(RunInput.objects.filter(run__project=project).values_list("asset_id", flat=True).distinct()),
         # Pickers that start showing only their own role's images, all but the references': product photos
         # are what a reference, or an image-to-image input, usually is.
         "narrowed_roles": NARROWED_ROLES,
@@ -230,7 +235,7 @@ def _render_composer(request, project, data, *, refused=None, status=200):
     context["submit_token"] = context["submit_token"] or uuid.uuid4().hex
     if composition is not None:
         context.update(_price(project, offering, composition, request.user))
-        if request.method == "GET":
+        if refused is None:
             context["errors"] = _without_unfilled(context["errors"], composition)
     if refused is not None:
         context["errors"] = getattr(refused, "field_errors", {}) or {"general": str(refused)}

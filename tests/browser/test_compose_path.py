@@ -35,7 +35,7 @@ def test_staff_compose_a_wash_watch_it_run_and_see_the_outputs(
     page.get_by_label("Images per product").fill("2")
     page.get_by_label("Images per product").dispatch_event("change")
     expect(page.locator("#estimate .price")).to_contain_text(
-        re.compile(r"6 images\s*·\s*1 vendor call\s*·\s*24 points")
+        re.compile(r"3 products × 2 = 6 images\s*in 1 vendor call\s*·\s*24 points")
     )
     screenshot(page, "composer")
 

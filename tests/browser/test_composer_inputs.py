@@ -14,6 +14,7 @@ from studio.vendors.services import offerings_load
 from tests import images
 from tests.conftest import PASSWORD
 from tests.images import upload
+from tests.run_fixtures import many_products
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +72,32 @@ def test_staff_save_a_prompt_and_use_it_again(composer, project, screenshot):
     expect(page.get_by_label("Prompt *")).to_have_value("soft studio light, marble table")
     screenshot(page, "preset-used")
     assert PromptPreset.objects.get(project=project).text == "soft studio light, marble table"
+
+
+def test_staff_choose_many_products_by_search_all_invert_and_shift_click(composer, project, staff, screenshot):
+    many_products(project, staff, 40)  # SKU-00003.png … SKU-00039.png after three p<n>.png photos
+    page = composer
+    page.reload()
+    products = page.locator('.input-role[data-role="product"]')
+    boxes = products.locator(".picker input[type=checkbox]")
+    counter = products.locator("[data-picker-count]")
+    price = page.locator("#estimate .price")
+    page.get_by_label("Prompt *").fill("linen on a terrace")
+
+    products.get_by_role("searchbox").fill("sku-0001")  # SKU-00010 … SKU-00019
+    expect(counter).to_have_text("0 chosen · 10 shown")
+    products.get_by_role("button", name="All shown").click()
+    expect(counter).to_have_text("10 chosen · 10 shown")
+    expect(price).to_contain_text("10 products × 1 = 10 images")
+
+    products.get_by_role("searchbox").fill("")
+    expect(counter).to_have_text("10 chosen · 41 shown")  # old-shirt.png and 40 more; the model is hidden
+    products.get_by_role("button", name="Invert").click()
+    expect(price).to_contain_text("31 products × 1 = 31 images")
+
+    products.get_by_role("button", name="None").click()
+    boxes.nth(2).click()
+    boxes.nth(8).click(modifiers=["Shift"])  # a range: the 3rd to the 9th
+    expect(counter).to_have_text("7 chosen · 41 shown")
+    expect(price).to_contain_text("7 products × 1 = 7 images")
+    screenshot(page, "many-products")

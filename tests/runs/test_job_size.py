@@ -5,10 +5,8 @@ import re
 
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from studio.assets.ingest import asset_ingest
-from studio.assets.models import Asset
 from studio.points.services import points_balance
 from studio.runs.models import Run, RunState
 from studio.runs.services import MAX_JOB_OUTPUTS
@@ -17,36 +15,7 @@ from studio.vendors.imagewash import MAX_PRODUCTS
 from studio.vendors.models import Offering
 from tests import images
 from tests.images import upload
-from tests.run_fixtures import drive, wash_form
-
-
-def many_products(project, staff, count: int) -> list[Asset]:
-    """`count` distinct product photos; past the first few they are rows sharing one stored file (quick)."""
-    made = [
-        asset_ingest(
-            project=project, upload=upload(f"p{n}.png", images.encode(Image.new("RGB", (64, 80), (n, 90, 160)), "PNG")),
-            user=staff,
-        ).asset
-        for n in range(min(count, 3))
-    ]  # fmt: skip
-    model = made[0]
-    Asset.objects.bulk_create(
-        Asset(
-            project=project,
-            role="product",
-            original_name=f"SKU-{n:05}.png",
-            file=model.file.name,
-            thumbnail=model.thumbnail.name,
-            content_type=model.content_type,
-            width=model.width,
-            height=model.height,
-            byte_size=model.byte_size,
-            sha256=f"{n:064}",
-            uploaded_by=staff,
-        )  # fmt: skip
-        for n in range(len(made), count)
-    )
-    return list(Asset.objects.filter(project=project).order_by("pk"))
+from tests.run_fixtures import drive, many_products, wash_form
 
 
 def estimate_text(client, project, form) -> str:
@@ -135,3 +104,28 @@ def test_a_split_wash_runs_through_the_simulator_one_vendor_task_per_call(
     books = simulator.ledger_summary()["imagewash"]
     assert books["created"] == 2  # 100 + 5 products: two vendor tasks, neither sent twice
     assert {output.source_asset_id for output in run.outputs.all()} == {asset.pk for asset in products}
+
+
+def test_the_composer_is_drawn_again_by_a_post_that_keeps_every_chosen_image(
+    staff_client, project, staff, offerings, rich
+):
+    """A change of operation or vendor redraws the composer with the form: 2,000 ids do not fit in a URL."""
+    products = many_products(project, staff, MAX_JOB_INPUTS)
+    form = wash_form(offerings, products, param_prompt="")
+
+    page = staff_client.post(reverse("runs:compose", args=[project.pk]), form).content.decode()
+
+    assert len(re.findall(r'name="input_product" value="\d+" checked', page)) == MAX_JOB_INPUTS
+    assert "This is required." not in page  # a redraw does not scold for what is still to be filled in
+    assert "Choose the images and settings above: the price shows here." in page
+
+
+def test_the_pickers_show_sizes_and_mark_images_a_job_used(staff_client, project, staff, offerings, rich):
+    products = many_products(project, staff, 3)
+    staff_client.post(reverse("runs:submit", args=[project.pk]), wash_form(offerings, products[:1]))
+
+    page = staff_client.get(reverse("runs:compose", args=[project.pk])).content.decode()
+
+    picks = re.findall(r'<label class="pick[^"]*" data-name="([^"]+)"( data-used)?>', page)
+    assert {name: bool(used) for name, used in picks} == {"p0.png": True, "p1.png": False, "p2.png": False}
+    assert "64×80 · " in page and "Not used in a job yet" in page
