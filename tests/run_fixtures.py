@@ -70,13 +70,17 @@ def funded(team, admin):
     return team
 
 
-@pytest.fixture
-def offerings(db):
-    """Every vendor's catalogue, on accounts no test here calls (no vendor traffic in these tests)."""
+def offerings_everywhere():
+    """Every vendor's catalogue, on accounts no test calls (no vendor traffic)."""
     for kind in KINDS:
         account = VendorAccount.objects.create(kind=kind, name=kind, base_url="https://vendor.invalid")
         offerings_load(account=account)
     return Offering.objects
+
+
+@pytest.fixture
+def offerings(db):
+    return offerings_everywhere()
 
 
 @pytest.fixture

@@ -109,6 +109,28 @@
     updateSelection(document);
   });
 
+  // None and invert over the images loaded so far; a shift-click ticks or clears the range from the last click.
+  let lastClicked = null;
+  document.addEventListener("click", (event) => {
+    const form = event.target.closest("#bulk-form");
+    if (!form) return;
+    const boxes = Array.from(form.querySelectorAll("input[name=asset]"));
+    const button = event.target.closest("[data-select]");
+    if (button) {
+      boxes.forEach((box) => { box.checked = button.dataset.select === "invert" ? !box.checked : false; });
+      updateSelection(document);
+      return;
+    }
+    const box = event.target.closest("input[name=asset]");
+    if (!box) return;
+    if (event.shiftKey && lastClicked && lastClicked !== box && form.contains(lastClicked)) {
+      const [from, to] = [boxes.indexOf(lastClicked), boxes.indexOf(box)].sort((a, b) => a - b);
+      boxes.slice(from, to + 1).forEach((each) => { each.checked = box.checked; });
+      updateSelection(document);
+    }
+    lastClicked = box;
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     const section = document.getElementById("uploader");
     if (section) setupUploader(section);

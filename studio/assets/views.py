@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from studio.assets import services
 from studio.assets.ingest import asset_ingest
 from studio.assets.models import Asset, AssetRole
+from studio.assets.selectors import LibraryFilters
 from studio.assets.vendor_urls import asset_from_token
 from studio.core.files import serve_stored_file
 from studio.projects.access import get_project_for_user, require_active
@@ -79,6 +81,8 @@ def asset_bulk(request, project_id: int):
     action = request.POST.get("action")
     if not asset_ids:
         messages.error(request, _("Select one or more images first."))
+    elif action == "compose":
+        return _compose_with(request, project, asset_ids)
     elif action == "set_role" and request.POST.get("role") in AssetRole.values:
         role = AssetRole(request.POST["role"])
         changed = services.asset_set_role(project=project, asset_ids=asset_ids, role=role)
@@ -107,7 +111,18 @@ def asset_bulk(request, project_id: int):
         messages.error(request, _("Choose what to do with the selected images."))
     if request.htmx:
         return render_project_page(request, project, membership)
-    return redirect(f"{reverse('projects:detail', args=[project.pk])}?role={request.GET.get('role', '')}")
+    return redirect(f"{reverse('projects:detail', args=[project.pk])}?{LibraryFilters.from_query(request.GET).query()}")
+
+
+def _compose_with(request, project, asset_ids: list[int]):
+    """ "New job with these": the composer opens with the selection chosen, each image in its role's picker. The
+    ids wait in the session, as a URL could not hold 2,000 of them."""
+    chosen = list(Asset.objects.filter(project=project, pk__in=asset_ids).values_list("pk", flat=True))
+    request.session[f"compose_with:{project.pk}"] = chosen
+    url = f"{reverse('runs:compose', args=[project.pk])}?picked=1"
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def _get_asset_for_user(request, asset_id: int) -> Asset:

@@ -9,9 +9,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from studio.accounts.access import current_membership, require_edit
 from studio.assets.models import AssetRole
-from studio.assets.selectors import asset_list, asset_role_counts
+from studio.assets.selectors import LibraryFilters, asset_list, asset_role_counts
 from studio.projects import selectors, services
 from studio.projects.access import get_project_for_user, require_active
+from studio.runs.models import Run
 
 ASSETS_PER_PAGE = 60
 
@@ -59,14 +60,13 @@ def project_detail(request, project_id: int):
 
 
 def render_project_page(request, project, membership, *, rename_error: str = "", status: int = 200):
-    role = request.GET.get("role", "")
-    role = role if role in AssetRole.values else ""
+    filters = LibraryFilters.from_query(request.GET)
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        page = min(max(1, int(request.GET.get("page", "1"))), 100_000)
     except ValueError:
         page = 1
     start = (page - 1) * ASSETS_PER_PAGE
-    assets = list(asset_list(project=project, role=role)[start : start + ASSETS_PER_PAGE + 1])
+    assets = list(asset_list(project=project, filters=filters)[start : start + ASSETS_PER_PAGE + 1])
     counts = asset_role_counts(project=project)
     context = {
         "project": project,
@@ -74,7 +74,9 @@ def render_project_page(request, project, membership, *, rename_error: str = "",
         "can_edit": membership.can_edit and not project.is_archived,
         "assets": assets[:ASSETS_PER_PAGE],
         "next_page": page + 1 if len(assets) > ASSETS_PER_PAGE else None,
-        "role": role,
+        "role": filters.role,
+        "filters": filters,
+        "usage_runs": [(f"run-{run.pk}", run) for run in Run.objects.filter(project=project).order_by("-pk")[:20]],
         "roles": [(value, label, counts.get(value, 0)) for value, label in AssetRole.choices],
         "total": sum(counts.values()),
         "rename_error": rename_error,

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,6 +74,8 @@ def compose(request, project_id: int):
     project, membership = get_project_for_user(request, project_id, edit=True)
     require_active(project)
     data = request.POST if request.method == "POST" else request.GET
+    if data.get("picked") == "1":
+        data = _with_library_selection(request, project, data)
     if data.get("from_run", "").isdigit():
         earlier = get_object_or_404(Run, pk=data["from_run"], project=project)
         data = form_from_run(earlier)
@@ -82,6 +84,27 @@ def compose(request, project_id: int):
         data = data.copy()
         data["param_prompt"] = preset.text
     return _render_composer(request, project, data)
+
+
+def _with_library_selection(request, project, data) -> QueryDict:
+    """The images chosen in the library ("New job with these"), each in its own role's picker."""
+    data = data.copy()
+    picked = request.session.pop(f"compose_with:{project.pk}", [])
+    for pk, role in Asset.objects.filter(project=project, pk__in=picked).values_list("pk", "role"):
+        data.appendlist(f"input_{role}", str(pk))
+    if not data.get("operation") and not data.getlist("input_product"):
+        data["operation"] = _operation_for_roles(data)
+    return data
+
+
+def _operation_for_roles(data) -> str:
+    """Without product photos, the operation that takes what was chosen: models for an AI model, garments for
+    a try-on; references alone for image to image."""
+    if data.getlist("input_garment"):
+        return Operation.TRY_ON
+    if data.getlist("input_model"):
+        return Operation.AI_MODEL
+    return Operation.IMAGE_TO_IMAGE if data.getlist("input_reference") else Operation.WASH
 
 
 class PresetForm(forms.Form):

@@ -1,4 +1,8 @@
+import re
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from studio.assets.ingest import asset_ingest
 from studio.assets.models import Asset
@@ -116,3 +120,64 @@ def test_deleting_images_a_job_used_keeps_them_for_its_record_and_says_so(
     assert f"Kept 1 image that jobs used, so that their records stay whole: {used.original_name}." in page
     assert list(Asset.objects.all()) == [used] and (media_storage / used.file.name).exists()
     assert run.inputs.get().asset == used
+
+
+def library_names(client, project, query: str) -> list[str]:
+    page = client.get(reverse("projects:detail", args=[project.pk]) + query).content.decode()
+    return re.findall(r'<span class="asset-name" title="([^"]+)"', page)
+
+
+def test_the_library_searches_names_and_skus_and_filters_by_upload_date_and_use(staff_client, project, staff):
+    from studio.runs.models import RunInput
+    from tests.review.factories import make_run
+
+    shirt, dress, old = (
+        asset_ingest(project=project, upload=upload(name, images.distinct_png(n)), user=staff).asset
+        for n, name in enumerate(["SKU-1001 shirt.png", "SKU-2002 dress.png", "SKU-1009 old.png"])
+    )
+    Asset.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    first, second = make_run(project, user=staff), make_run(project, user=staff)
+    RunInput.objects.create(run=first, asset=shirt, role="product")
+    RunInput.objects.create(run=second, asset=old, role="product")
+
+    assert library_names(staff_client, project, "?q=sku-10") == [shirt.original_name, old.original_name]
+    assert library_names(staff_client, project, "?q=10+SHIRT") == [shirt.original_name]
+    assert library_names(staff_client, project, "?uploaded=month") == [dress.original_name, shirt.original_name]
+    assert library_names(staff_client, project, "?usage=unused") == [dress.original_name]
+    assert library_names(staff_client, project, "?usage=used") == [shirt.original_name, old.original_name]
+    assert library_names(staff_client, project, f"?usage=run-{second.pk}") == [old.original_name]
+    assert library_names(staff_client, project, "?usage=unused&role=model") == []
+    for nonsense in ("?usage=run-x", "?usage=run-99999999999999999999", "?uploaded=year", "?page=1e9"):
+        assert staff_client.get(reverse("projects:detail", args=[project.pk]) + nonsense).status_code == 200
+
+
+def test_filters_survive_paging_role_tabs_and_bulk_actions(staff_client, project, staff):
+    add_assets(project, staff, 3)
+    page = staff_client.get(reverse("projects:detail", args=[project.pk]) + "?q=1&usage=unused").content.decode()
+    assert 'href="?role=model&amp;q=1&amp;usage=unused"' in page
+    assert "?q=1&amp;usage=unused" in re.search(r'<form id="bulk-form"[^>]*>', page).group()
+    assert (
+        "No images match these filters."
+        in staff_client.get(reverse("projects:detail", args=[project.pk]) + "?q=nothing-like-this").content.decode()
+    )
+
+
+def test_new_job_with_these_opens_the_composer_with_the_selection_in_each_roles_picker(staff_client, project, staff):
+    from tests.run_fixtures import offerings_everywhere
+
+    offerings_everywhere()
+    products = add_assets(project, staff, 3)
+    reference = asset_ingest(project=project, upload=upload("ref.png", images.distinct_png(50)), role="reference",
+                             user=staff).asset  # fmt: skip
+    response = staff_client.post(
+        reverse("assets:bulk", args=[project.pk]),
+        {"action": "compose", "asset": [products[0].pk, products[2].pk, reference.pk]},
+        headers={"HX-Request": "true"},
+    )
+    page = staff_client.get(response["HX-Redirect"]).content.decode()
+
+    chosen = set(re.findall(r'name="(input_\w+)" value="(\d+)" checked', page))
+    assert chosen == {("input_product", str(products[0].pk)), ("input_product", str(products[2].pk)),
+                      ("input_reference", str(reference.pk))}  # fmt: skip
+    again = staff_client.get(response["HX-Redirect"]).content.decode()
+    assert f'value="{products[0].pk}" checked' not in again  # the selection was handed over once

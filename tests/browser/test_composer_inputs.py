@@ -101,3 +101,29 @@ def test_staff_choose_many_products_by_search_all_invert_and_shift_click(compose
     expect(counter).to_have_text("7 chosen · 41 shown")
     expect(price).to_contain_text("7 products × 1 = 7 images")
     screenshot(page, "many-products")
+
+
+def test_staff_filter_the_library_select_a_range_and_start_a_job_with_it(composer, project, staff, screenshot):
+    many_products(project, staff, 30)
+    page = composer
+    page.goto(f"/projects/{project.pk}/")
+    library = page.locator("#asset-library")
+    page.get_by_role("searchbox", name="Search file names or SKUs").fill("sku-0000")  # SKU-00003 … SKU-00009
+    expect(library.locator(".asset-card")).to_have_count(7)
+    expect(page).to_have_url(re.compile(r"q=sku-0000"))
+    boxes = library.locator("input[name=asset]")
+    boxes.nth(1).check()
+    boxes.nth(5).click(modifiers=["Shift"])
+    expect(library.locator("[data-selected-count]")).to_have_text("5 selected")
+    library.get_by_role("button", name="Invert").click()
+    expect(library.locator("[data-selected-count]")).to_have_text("2 selected")
+    screenshot(page, "library-selection")
+
+    library.get_by_role("button", name="New job with these").click()
+
+    expect(page).to_have_url(re.compile(r"/compose/\?picked=1$"))
+    products = page.locator('.input-role[data-role="product"]')
+    expect(products.locator("[data-picker-count]")).to_contain_text("2 chosen")
+    page.get_by_label("Prompt *").fill("linen on a terrace")
+    page.get_by_label("Prompt *").dispatch_event("change")
+    expect(page.locator("#estimate .price")).to_contain_text("2 products × 1 = 2 images")

@@ -38,3 +38,9 @@ def file_url(field, view_name: str, *args) -> str:
     from studio.core.files import browser_url
 
     return browser_url(field, reverse(view_name, args=args))
+
+
+@register.simple_tag
+def filters_query(filters, **changes) -> str:
+    """`?{% filters_query filters role="model" %}`: a filter set (with a `query()` method) with some changed."""
+    return filters.query(**changes)
