@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from studio.accounts.access import admin_team_ids, require_console
 from studio.accounts.models import Team, User
-from studio.console.spend_chart import spend_chart
+from studio.console.spend_chart import PHONE, spend_chart
 from studio.console.spend_selectors import (
     DEFAULT_GROUP,
     GROUPS,
@@ -103,7 +103,8 @@ def spend_view(request):
         return _csv_response(report)
     context = {
         "section": "spend", "form": form, "report": report, "filters": report.filters, "ignored": form.ignored(),
-        "chart": spend_chart(report.rows), "chart_title": CHART_TITLES[report.filters.group],
+        "chart": spend_chart(report.rows), "phone_chart": spend_chart(report.rows, **PHONE),
+        "chart_title": CHART_TITLES[report.filters.group],
         "group_label": GROUPS[report.filters.group],
         "kinds": KINDS, "operations": Operation.choices, "groups": GROUPS.items(),
     }  # fmt: skip

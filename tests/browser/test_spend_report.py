@@ -33,13 +33,13 @@ def test_an_admin_reads_the_spend_report_regroups_it_and_downloads_it(page, admi
     table = page.locator("table.spend-table")
     expect(table.locator("tbody tr")).to_have_count(3)
     expect(table.locator("tfoot tr")).to_contain_text("1,490")  # net points: 330 + 1,160
-    expect(page.locator(".spend-chart rect.bar")).to_have_count(3)
+    expect(page.locator(".spend-chart .chart-wide rect.bar")).to_have_count(3)
     screenshot(page, "by-team")
 
     page.get_by_label("Group by").select_option("month")  # htmx swaps the report and keeps the URL shareable
     expect(page).to_have_url(re.compile(r"group=month"))
     expect(table.locator("tbody tr").first).to_contain_text("2026-01")
-    expect(page.locator(".spend-chart rect.bar")).to_have_count(3)
+    expect(page.locator(".spend-chart .chart-wide rect.bar")).to_have_count(3)
     screenshot(page, "by-month")
 
     with page.expect_download() as download:
