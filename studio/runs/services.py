@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,16 @@ from studio.accounts.models import Membership, User
 from studio.assets.models import Asset
 from studio.points.services import points_hold, wallet_lock
 from studio.projects.models import Project
-from studio.runs.models import TASK_COUNTERS, TERMINAL_TASK_STATES, Run, RunInput, RunState, Task, TaskState
+from studio.runs.models import (
+    TASK_COUNTERS,
+    TERMINAL_RUN_STATES,
+    TERMINAL_TASK_STATES,
+    Run,
+    RunInput,
+    RunState,
+    Task,
+    TaskState,
+)
 from studio.vendors.base import InvalidParameters, SubmitRequest
 from studio.vendors.inputs import input_image
 from studio.vendors.models import Offering
@@ -240,6 +249,42 @@ def runs_retry_failed(*, run: Run, user: User, states=RETRYABLE_TASK_STATES) -> 
             **{counter: F(counter) - n for counter, n in replaced.items()},
         )
     return len(failed), points
+
+
+@dataclass(frozen=True)
+class ProjectRetry:
+    """What "Retry all failed" would send again: the finished runs with failed or canceled jobs, and the price."""
+
+    runs: int
+    tasks: int
+    points: int
+
+
+def project_retry_preview(*, project: Project) -> ProjectRetry:
+    """From the runs' own counters, then the tasks of only those runs: the cost follows the failures, not the
+    project's history."""
+    run_ids = list(
+        Run.objects.filter(project=project, state__in=TERMINAL_RUN_STATES)
+        .filter(Q(tasks_failed__gt=0) | Q(tasks_canceled__gt=0))
+        .values_list("pk", flat=True)
+    )
+    tasks = Task.objects.filter(run_id__in=run_ids, state__in=RETRYABLE_TASK_STATES, retried_by__isnull=True)
+    totals = tasks.aggregate(tasks=Count("pk"), points=Sum(F("points_per_output") * F("outputs_expected")))
+    return ProjectRetry(len(run_ids) if totals["tasks"] else 0, totals["tasks"], totals["points"] or 0)
+
+
+def runs_retry_failed_in_project(*, project: Project, user: User) -> ProjectRetry:
+    """Every finished run's failed and canceled jobs sent again, all or none: a wallet or a monthly limit that
+    cannot cover them all raises (InsufficientPoints, MonthlyLimitReached) and nothing is sent."""
+    runs = tasks = points = 0
+    with transaction.atomic():
+        candidates = Run.objects.filter(project=project, state__in=TERMINAL_RUN_STATES).filter(
+            Q(tasks_failed__gt=0) | Q(tasks_canceled__gt=0)
+        )
+        for run in candidates.order_by("pk"):
+            sent, charged = runs_retry_failed(run=run, user=user)
+            runs, tasks, points = runs + bool(sent), tasks + sent, points + charged
+    return ProjectRetry(runs, tasks, points)
 
 
 def _serialize(request: SubmitRequest, assets_by_url: dict[str, int]) -> dict:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:project_id>/presets/", views.preset_save, name="preset_save"),
     path("projects/<int:project_id>/presets/<int:preset_id>/delete/", views.preset_delete, name="preset_delete"),
     path("projects/<int:project_id>/runs/", views.run_list, name="list"),
+    path("projects/<int:project_id>/runs/retry-failed/", views.project_retry, name="project_retry"),
     path("runs/<int:run_id>/", views.run_detail, name="detail"),
     path("runs/<int:run_id>/progress/", views.run_progress, name="progress"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="cancel"),

@@ -365,8 +365,31 @@ def run_list(request, project_id: int):
         "runs": page[:RUNS_PER_PAGE],
         "older": page[RUNS_PER_PAGE - 1].pk if len(page) > RUNS_PER_PAGE else None,
         "paged": before is not None,
+        "retry": services.project_retry_preview(project=project) if membership.can_edit else None,
     }
     return render(request, "runs/list.html", context)
+
+
+@login_required
+@require_POST
+def project_retry(request, project_id: int):
+    """Sends again every failed and canceled job of the project's finished runs, priced on the runs page."""
+    project, _membership = get_project_for_user(request, project_id, edit=True)
+    require_active(project)
+    try:
+        sent = services.runs_retry_failed_in_project(project=project, user=request.user)
+    except (InsufficientPoints, MonthlyLimitReached) as refused:
+        messages.error(request, str(refused))
+    else:
+        if sent.tasks:
+            messages.success(request, ngettext(
+                "Retrying %(n)s job in %(runs)s runs, charged %(points)s points again.",
+                "Retrying %(n)s jobs in %(runs)s runs, charged %(points)s points again.",
+                sent.tasks,
+            ) % {"n": sent.tasks, "runs": sent.runs, "points": sent.points})  # fmt: skip
+        else:
+            messages.info(request, _("No failed jobs are left to retry."))
+    return redirect("runs:list", project_id=project.pk)
 
 
 @login_required
