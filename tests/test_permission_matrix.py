@@ -51,6 +51,8 @@ MATRIX = {
     "runs:preset_save": ("post", ("project",), {"preset_name": "Terrace", "param_prompt": "on a terrace"}, TEAM_EDIT),
     "runs:preset_delete": ("post", ("project", "preset"), {}, TEAM_EDIT),
     "runs:list": ("get", ("project",), {}, TEAM_READ),
+    "runs:activity": ("get", (), {}, "LAAAAA"),
+    "runs:notices": ("get", (), {}, "LAAAAA"),
     "runs:project_retry": ("post", ("project",), {}, TEAM_EDIT),
     "runs:detail": ("get", ("run",), {}, TEAM_READ),
     "runs:progress": ("get", ("run",), {}, TEAM_READ),

@@ -34,3 +34,35 @@ document.addEventListener("input", (event) => {
   const counter = field.id && document.querySelector(`[data-counter-for="${field.id}"]`);
   if (counter && field.maxLength > 0) counter.textContent = `${field.value.length} / ${field.maxLength}`;
 });
+
+// Knowing when work finishes. [data-tab-title] (a run's progress) names the browser tab, so a run can be watched
+// from another tab; a notice of a run that ended (#run-notices, polled on every page) also becomes a browser
+// notification when the person allowed them with a [data-notify-ask] button.
+function showTabTitle() {
+  const source = document.querySelector("[data-tab-title]");
+  if (source) document.title = source.dataset.tabTitle;
+}
+
+function notifyNewNotices() {
+  document.querySelectorAll("#run-notices .run-notice:not([data-told])").forEach((notice) => {
+    notice.dataset.told = "1";
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    const told = new Notification(notice.dataset.notifyTitle, { body: notice.dataset.notifyBody, tag: notice.dataset.notifyUrl });
+    told.addEventListener("click", () => { window.focus(); window.location.href = notice.dataset.notifyUrl; });
+  });
+}
+
+function offerNotifications() {
+  const supported = "Notification" in window && Notification.permission === "default";
+  document.querySelectorAll("[data-notify-ask]").forEach((button) => { button.hidden = !supported; });
+}
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-notify-ask]")) {
+    Notification.requestPermission().then(offerNotifications);
+  }
+  const dismiss = event.target.closest("[data-dismiss]");
+  if (dismiss) dismiss.parentElement.remove();
+});
+document.addEventListener("DOMContentLoaded", () => { showTabTitle(); offerNotifications(); });
+document.addEventListener("htmx:afterSettle", () => { showTabTitle(); notifyNewNotices(); offerNotifications(); });

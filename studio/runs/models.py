@@ -54,7 +54,13 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "-created_at"], name="run_project_recent")]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="run_project_recent"),
+            # The Activity page and the notices: open runs, runs finished lately, a person's runs that ended.
+            models.Index(fields=["-created_at"], condition=models.Q(finished_at__isnull=True), name="run_open"),
+            models.Index(fields=["-finished_at"], name="run_finished"),
+            models.Index(fields=["created_by", "finished_at"], name="run_creator_finished"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["created_by", "submit_key"], condition=~models.Q(submit_key=""), name="run_submitted_once"

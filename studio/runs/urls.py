@@ -1,6 +1,6 @@
 from django.urls import path
 
-from studio.runs import views
+from studio.runs import activity, views
 
 app_name = "runs"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("projects/<int:project_id>/presets/<int:preset_id>/delete/", views.preset_delete, name="preset_delete"),
     path("projects/<int:project_id>/runs/", views.run_list, name="list"),
     path("projects/<int:project_id>/runs/retry-failed/", views.project_retry, name="project_retry"),
+    path("activity/", activity.activity, name="activity"),
+    path("activity/notices/", activity.run_notices, name="notices"),
     path("runs/<int:run_id>/", views.run_detail, name="detail"),
     path("runs/<int:run_id>/progress/", views.run_progress, name="progress"),
     path("runs/<int:run_id>/cancel/", views.run_cancel, name="cancel"),
