@@ -66,3 +66,22 @@ document.addEventListener("click", (event) => {
 });
 document.addEventListener("DOMContentLoaded", () => { showTabTitle(); offerNotifications(); });
 document.addEventListener("htmx:afterSettle", () => { showTabTitle(); notifyNewNotices(); offerNotifications(); });
+
+// "?" lists the page's keyboard shortcuts (base.html's dialog, filled by each page's {% block shortcuts %});
+// "/" goes to the page's first search field. Neither acts while a person types in a field.
+function typingIn(element) {
+  return element.closest("input, textarea, select, [contenteditable]") !== null;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || typingIn(event.target)) return;
+  const help = document.getElementById("shortcuts");
+  if (event.key === "?" && help && !help.open) {
+    event.preventDefault();
+    help.showModal();
+  } else if (event.key === "/" && !(help && help.open)) {
+    const search = Array.from(document.querySelectorAll("input[type=search], textarea"))
+      .find((field) => field.getClientRects().length > 0);
+    if (search) { event.preventDefault(); search.focus(); }
+  }
+});

@@ -25,7 +25,7 @@ from studio.runs.models import Run, RunState, TaskState
 from tests import images
 from tests.conftest import PASSWORD
 from tests.images import upload
-from tests.review.factories import make_output, make_run, product, product_photo
+from tests.review.factories import make_output, make_run, make_task, product, product_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -173,6 +173,9 @@ def studio(team, other_team, project, staff, reviewer, admin, operator):
     points_admin_change(team=team, amount=5000, reason="Q4 budget", actor=operator, key="grant-1")
     audit_record(actor=operator, action=AuditAction.ROLE_CHANGED, target=f"{reviewer.username} in {team.name}",
                  team=team, role={"before": "staff", "after": "reviewer"})  # fmt: skip
+    failed = make_run(project, kind="imagewash", operation="wash", user=staff)  # the runs page offers its retry
+    failed.tasks.filter(pk=make_task(failed).pk).update(state=TaskState.FAILED)
+    Run.objects.filter(pk=failed.pk).update(state=RunState.FAILED, tasks_failed=1, outputs_expected=1)
     run.refresh_from_db()
     return {"project": project, "run": run, "outputs": outputs, "account": run.offering.account}
 
@@ -197,6 +200,7 @@ def test_staff_pages_fit_a_phone(page, screenshot, staff, studio):
     pages.visit(f"/projects/{project.pk}/runs/", "runs")
     pages.visit(f"/runs/{run.pk}/", "run")
     pages.visit(f"/projects/{project.pk}/compose/", "compose")
+    pages.visit("/activity/?who=team", "activity")
     pages.assert_none()
 
 

@@ -166,7 +166,7 @@ def test_the_gallery_and_the_viewer_in_chinese_and_without_javascript(
     assert sign_in_chinese.ok
     page.locator("input[name=username]").fill(reviewer.username)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit], form button").last.click()
+    page.locator("main form button").last.click()
     page.goto(f"/runs/{run_with_outputs.pk}/gallery/")
     expect(page.get_by_role("heading", name=f"批次 {run_with_outputs.pk} 的图库")).to_be_visible()
     expect(page.locator(".match-count")).to_have_text("6 张图片符合条件")
