@@ -9,15 +9,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_question_mark_lists_the_galleries_keys_and_slash_goes_to_the_library_search(
-    page,
-    project,
-    staff,
-    reviewer,
-    run_with_outputs,
-    screenshot,  # noqa: F811
+    page, project, reviewer, request, screenshot
 ):
+    run = request.getfixturevalue("run_with_outputs")
     sign_in(page, reviewer)
-    page.goto(f"/runs/{run_with_outputs.pk}/gallery/")
+    page.goto(f"/runs/{run.pk}/gallery/")
     page.keyboard.press("?")
     help = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(help).to_be_visible()
