@@ -254,3 +254,17 @@ def test_project_page_in_chinese_keeps_js_placeholders(client):
     # The uploader's JS fills these in; the template tag must hand them over single-percent.
     assert 'data-text-summary="已添加：%(kept)s · 重复：%(duplicate)s · 已拒绝：%(rejected)s"' in content
     assert "%%(" not in content
+
+
+def test_offering_labels_stored_in_english_are_shown_in_the_readers_language(db):
+    from studio.vendors.catalogue import KINDS
+    from studio.vendors.models import Offering, VendorAccount
+    from studio.vendors.services import offerings_load
+
+    for kind in KINDS:
+        offerings_load(account=VendorAccount.objects.create(kind=kind, name=kind, base_url="https://vendor.invalid"))
+    offerings = list(Offering.objects.all())
+    with translation.override("zh-hans"):
+        untranslated = [offering.label for offering in offerings if offering.shown_label == offering.label]
+        wash = Offering.objects.get(model="nanoBanana2").shown_label
+    assert untranslated == [] and wash == "洗图（Nano Banana 2）"

@@ -6,6 +6,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import translation
+
 from studio.vendors.operations import Operation
 
 KINDS = ("imagewash", "imagetasks", "hdredraw", "suchuang", "lingtu")
@@ -44,3 +46,14 @@ def adapter_class(kind: str):
 
 def catalogue(kind: str) -> list[CatalogueEntry]:
     return list(vendor_module(kind).CATALOGUE)
+
+
+def label_in_reader_language(kind: str, operation: str, model: str, stored: str) -> str:
+    """An offering's label as its catalogue entry words it in the active language, when the stored label is
+    still the entry's English one (an operator may have written another, which is shown as written)."""
+    for entry in vendor_module(kind).CATALOGUE:
+        if entry.operation == operation and entry.model == model:
+            with translation.override("en"):
+                english = str(entry.label)
+            return str(entry.label) if english == stored else stored
+    return stored

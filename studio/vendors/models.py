@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from studio.vendors.catalogue import KINDS, adapter_class, points_per_output
+from studio.vendors.catalogue import KINDS, adapter_class, label_in_reader_language, points_per_output
 from studio.vendors.crypto import KeysNotForThisAddress, decrypt_credentials, encrypt_credentials
 from studio.vendors.operations import Operation
 
@@ -137,6 +137,11 @@ class Offering(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} · {self.account.name}"
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the reader's language: a catalogue label is stored in English, as loaded."""
+        return label_in_reader_language(self.account.kind, self.operation, self.model, self.label)
 
     def parameters(self):
         """The parameter schema of this operation and model, with the vendor's documented rules."""
