@@ -111,13 +111,18 @@ class Composition:
         return any(param.name == count_param for param in self.parameters)
 
     def placement(self) -> dict[str, int]:
-        """Where the product sits on the canvas: as chosen, else centred at 60 % of the canvas."""
-        for asset in self.selected.get("product", []):
+        """Where the product sits on the canvas: as chosen, else centred in its own proportions, as large as
+        fits in 60 % of the canvas each way (an 800×1000 cut-out is not squashed into a square)."""
+        products = self.selected.get("product", [])
+        for asset in products:
             chosen = self.options.get(asset.pk, {})
             if all(name in chosen for name in PLACEMENT):
                 return {name: chosen[name] for name in PLACEMENT}
         width, height = _whole(self.values.get("width"), 1024), _whole(self.values.get("height"), 1024)
-        return {"x": width // 5, "y": height // 5, "width": width * 3 // 5, "height": height * 3 // 5}
+        product_width, product_height = (products[0].width, products[0].height) if products else (1, 1)
+        scale = min(width * 3 / 5 / product_width, height * 3 / 5 / product_height)
+        box = {"width": max(1, round(product_width * scale)), "height": max(1, round(product_height * scale))}
+        return {"x": (width - box["width"]) // 2, "y": (height - box["height"]) // 2, **box}
 
 
 def read_composition(*, offering: Offering, project: Project, data: QueryDict) -> Composition:

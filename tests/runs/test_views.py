@@ -395,3 +395,19 @@ def test_the_offering_label_shows_the_prices_it_charges_not_the_fallback(staff_c
         wash.save()
     page = staff_client.get(reverse("runs:compose", args=[project.pk]) + "?operation=wash").content.decode()
     assert "· 4–8 points per image" in page and "· 8–16 points per image" in page and "· 6 points" not in page
+
+
+def test_lingtus_default_placement_keeps_the_products_proportions(staff_client, project, staff, offerings):
+    from PIL import Image
+
+    cut_out = images.encode(Image.new("RGBA", (800, 1000)), "PNG")
+    tall = asset_ingest(project=project, upload=upload("tall.png", cut_out), user=staff).asset
+    change = offerings.get(account__kind="lingtu", operation="change_background")
+    query = (
+        f"?operation=change_background&offering={change.pk}&input_product={tall.pk}&param_width=1024&param_height=1024"
+    )
+
+    page = staff_client.get(reverse("runs:compose", args=[project.pk]) + query).content.decode()
+
+    placed = dict(re.findall(r'name="place_(\w+)" min="\d" value="(\d+)"', page))
+    assert placed == {"x": "266", "y": "205", "width": "492", "height": "614"}  # 800:1000, not a 614×614 square
