@@ -16,8 +16,13 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 
+# `make run PORT=8400`: the studio on that port, the vendor simulator on PORT+100, the demo accounts pointed there.
+PORT ?= 8000
+SIMULATOR_PORT ?= $(shell echo $$(( $(PORT) + 100 )))
+run: export SIMULATOR_URL ?= http://127.0.0.1:$(SIMULATOR_PORT)
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: setup
-	$(PY) manage.py runstudio
+	$(PY) manage.py runstudio --addr 127.0.0.1:$(PORT)
 
 # The scale-out layout on this machine: PostgreSQL (DATABASE_URL, default database 'studio' on 127.0.0.1),
 # Redis (REDIS_URL), an S3 store on loopback and two workers.

@@ -67,14 +67,17 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
 
 def _demo_vendor_accounts() -> None:
-    """One account per vendor, pointed at the built-in simulator, with every offering of its catalogue."""
+    """One account per vendor, pointed at the built-in simulator, with every offering of its catalogue. Run again
+    with another SIMULATOR_URL (`make run PORT=8400`), it points them there, with their keys bound anew."""
     for kind in KINDS:
         account, created = VendorAccount.objects.get_or_create(
             name=f"{kind} (simulator)", defaults={"kind": kind, "base_url": settings.SIMULATOR_URL}
         )
-        if created:
-            account.set_credentials(demo_credentials(kind))
+        if created or account.base_url != settings.SIMULATOR_URL:
+            account.base_url = settings.SIMULATOR_URL
+            account.set_credentials(demo_credentials(kind))  # keys are sealed with their address
             account.save()
+        if created:
             offerings_load(account=account)
 
 

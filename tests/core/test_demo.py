@@ -24,3 +24,14 @@ def test_the_demo_has_every_role_a_balance_vendors_and_a_project_and_running_it_
     assert points_balance(team=team) == DEMO_POINTS  # not granted twice
     assert Project.objects.get().name == "Renamed by a user"
     assert VendorAccount.objects.count() == 5
+
+
+def test_seeding_again_with_another_simulator_address_repoints_the_demo_accounts_with_working_keys(db, settings):
+    seed_demo()
+    settings.SIMULATOR_URL = "http://127.0.0.1:8500"
+
+    seed_demo()
+
+    for account in VendorAccount.objects.all():
+        assert account.base_url == "http://127.0.0.1:8500"
+        assert account.adapter().base_url == "http://127.0.0.1:8500"  # keys sealed for the new address
