@@ -166,6 +166,7 @@ class _Process:
 
     def __init__(self):
         self.pid = os.getpid()
+        self.parent = os.getppid()  # django-q2's sentinel: when it is gone, this worker is an orphan
         self.pool = ThreadPoolExecutor(max_workers=settings.ENGINE_STEP_THREADS, thread_name_prefix="step")
         self.running: set[int] = set()
         self.lock = threading.Lock()
@@ -259,6 +260,13 @@ def _claim_loop(state: _Process) -> None:
     next_beat = 0.0
     pause = TICK_SECONDS
     while not state.stopping.is_set():
+        if os.getppid() != state.parent:
+            # The cluster is gone (its sentinel killed, or it forked this worker just as SIGTERM reached the
+            # group, so this one never had it): an orphan would claim tasks that no one runs, for ever.
+            logger.warning("engine: the cluster this worker belonged to is gone; stopping")
+            _stop_and_exit_in_a_thread()
+            state.stopping.wait(5)  # set by stop(), with the time to give back by
+            continue
         try:
             if time.monotonic() >= next_beat:
                 with state.lock:
@@ -330,9 +338,11 @@ def _give_back_when_steps_end(state: _Process) -> None:
 def _on_sigterm(signum, frame) -> None:
     """django-q2 leaves its workers to die where they stand on SIGTERM; this one finishes its steps first,
     and exits whatever happens while stopping (claims it could not give back run out instead)."""
-    if _process().stopping.is_set():
-        return
+    if not _process().stopping.is_set():
+        _stop_and_exit_in_a_thread()
 
+
+def _stop_and_exit_in_a_thread() -> None:
     def stop_and_exit():
         try:
             stop()

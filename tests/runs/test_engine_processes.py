@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -91,3 +92,27 @@ def test_sigterm_stops_a_cluster_cleanly_finishing_its_steps_and_giving_back_its
     run = wait_for(run, timeout=120, cluster=qcluster)
     assert run.tasks_succeeded == 20 and not run.tasks.filter(state=TaskState.UNCERTAIN).exists()
     assert simulator.ledger_summary()["hdredraw"]["created"] == 20
+
+
+def test_workers_whose_cluster_died_give_back_their_claims_and_stop_instead_of_claiming_for_ever(
+    accounts, simulator, project, staff, funded, qcluster
+):
+    """An orphan worker (its sentinel killed, or forked just as SIGTERM reached the group, so it never had it)
+    would claim tasks that nothing runs, for as long as it lives."""
+    run = watermark_run(accounts, project, staff, jobs=20)
+    cluster = qcluster.start()
+    wait_until(lambda: Task.objects.exclude(claimed_by="").exists(), timeout=60)
+    workers = {int(owner.rsplit(":", 1)[1]) for owner in Task.objects.exclude(claimed_by="").values_list(
+        "claimed_by", flat=True)}  # fmt: skip
+    sentinel = {parent_of(pid) for pid in workers}
+    assert len(sentinel) == 1 and sentinel != {cluster.pid}
+
+    os.kill(sentinel.pop(), signal.SIGKILL)
+
+    wait_until(lambda: not workers & set(process_group(cluster.pid)), timeout=30, every=0.1)
+    assert not Task.objects.filter(claimed_by__in=[f"{socket.gethostname()}:{pid}" for pid in workers]).exists()
+    assert not run.tasks.filter(state=TaskState.SUBMITTING).exists()
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
