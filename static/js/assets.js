@@ -92,19 +92,22 @@
     const form = root.querySelector("#bulk-form");
     if (!form) return;
     const boxes = form.querySelectorAll("input[name=asset]");
-    const chosen = form.querySelectorAll("input[name=asset]:checked").length;
+    const all = form.querySelector("[data-select-all]");  // every image the filters match, loaded or not
+    if (all && all.checked) boxes.forEach((box) => { box.checked = true; });  // cards loaded since, too
+    const chosen = all && all.checked ? parseInt(all.dataset.total, 10) : form.querySelectorAll("input[name=asset]:checked").length;
     const counter = form.querySelector("[data-selected-count]");
     if (counter) counter.textContent = chosen ? format(counter.dataset.text, { n: chosen }) : "";
     form.querySelectorAll("[data-needs-selection]").forEach((button) => { button.disabled = chosen === 0; });
-    const all = form.querySelector("[data-select-all]");
-    if (all) all.checked = chosen > 0 && chosen === boxes.length;
   }
 
   document.addEventListener("change", (event) => {
     const form = event.target.closest("#bulk-form");
     if (!form) return;
-    if (event.target.matches("[data-select-all]")) {
-      form.querySelectorAll("input[name=asset]").forEach((box) => { box.checked = event.target.checked; });
+    const all = form.querySelector("[data-select-all]");
+    if (event.target === all) {
+      form.querySelectorAll("input[name=asset]").forEach((box) => { box.checked = all.checked; });
+    } else if (all && event.target.matches("input[name=asset]") && !event.target.checked) {
+      all.checked = false;  // one left out: not all of them any more
     }
     updateSelection(document);
   });
@@ -117,6 +120,8 @@
     const boxes = Array.from(form.querySelectorAll("input[name=asset]"));
     const button = event.target.closest("[data-select]");
     if (button) {
+      const all = form.querySelector("[data-select-all]");
+      if (all) all.checked = false;
       boxes.forEach((box) => { box.checked = button.dataset.select === "invert" ? !box.checked : false; });
       updateSelection(document);
       return;

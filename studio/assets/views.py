@@ -12,7 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from studio.assets import services
 from studio.assets.ingest import asset_ingest
 from studio.assets.models import Asset, AssetRole
-from studio.assets.selectors import LibraryFilters
+from studio.assets.selectors import LibraryFilters, asset_list
 from studio.assets.vendor_urls import asset_from_token
 from studio.core.files import serve_stored_file
 from studio.projects.access import get_project_for_user, require_active
@@ -77,7 +77,11 @@ def _outcome_json(outcome) -> dict:
 def asset_bulk(request, project_id: int):
     project, membership = get_project_for_user(request, project_id, edit=True)
     require_active(project)
-    asset_ids = [int(value) for value in request.POST.getlist("asset") if value.isdigit()]
+    if request.POST.get("all_matching") == "1":  # every image the library's filters match, loaded or not
+        filters = LibraryFilters.from_query(request.GET)
+        asset_ids = list(asset_list(project=project, filters=filters).values_list("pk", flat=True))
+    else:
+        asset_ids = [int(value) for value in request.POST.getlist("asset") if value.isdigit()]
     action = request.POST.get("action")
     if not asset_ids:
         messages.error(request, _("Select one or more images first."))

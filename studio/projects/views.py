@@ -74,6 +74,7 @@ def render_project_page(request, project, membership, *, rename_error: str = "",
         "can_edit": membership.can_edit and not project.is_archived,
         "assets": assets[:ASSETS_PER_PAGE],
         "next_page": page + 1 if len(assets) > ASSETS_PER_PAGE else None,
+        "matching": _matching(project, filters, assets) if page == 1 else 0,
         "role": filters.role,
         "filters": filters,
         "usage_runs": [(f"run-{run.pk}", run) for run in Run.objects.filter(project=project).order_by("-pk")[:20]],
@@ -88,6 +89,13 @@ def render_project_page(request, project, membership, *, rename_error: str = "",
     if request.htmx and not request.htmx.boosted:
         template += "#asset-page" if page > 1 else "#asset-library"
     return render(request, template, context, status=status)
+
+
+def _matching(project, filters, first_page: list) -> int:
+    """How many images the filters match: counted only when they fill more than a page."""
+    if len(first_page) <= ASSETS_PER_PAGE:
+        return len(first_page)
+    return asset_list(project=project, filters=filters).count()
 
 
 @login_required

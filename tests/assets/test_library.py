@@ -74,7 +74,7 @@ def test_the_grid_filters_by_role_with_counts(staff_client, project, staff):
 def test_the_grid_pages_with_htmx_in_constant_queries(staff_client, project, staff, django_assert_max_num_queries):
     add_assets(project, staff, ASSETS_PER_PAGE + 5)
     url = reverse("projects:detail", args=[project.pk])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, and the count of every match when they fill more than a page
         first = staff_client.get(url).content.decode()
     assert first.count('name="asset"') == ASSETS_PER_PAGE
     assert 'hx-trigger="revealed"' in first
@@ -181,3 +181,20 @@ def test_new_job_with_these_opens_the_composer_with_the_selection_in_each_roles_
                       ("input_reference", str(reference.pk))}  # fmt: skip
     again = staff_client.get(response["HX-Redirect"]).content.decode()
     assert f'value="{products[0].pk}" checked' not in again  # the selection was handed over once
+
+
+def test_all_matching_acts_on_every_image_the_filters_match_not_only_the_loaded_page(staff_client, project, staff):
+    from tests.run_fixtures import many_products
+
+    many_products(project, staff, ASSETS_PER_PAGE + 20)  # p0-p2.png, then SKU-00003.png … SKU-00079.png
+    page = staff_client.get(reverse("projects:detail", args=[project.pk]) + "?q=sku").content.decode()
+    assert 'data-total="77"' in page and "All 77 matching" in page
+
+    staff_client.post(
+        reverse("assets:bulk", args=[project.pk]) + "?q=sku",
+        {"action": "set_role", "role": "garment", "all_matching": "1"},
+    )
+
+    roles = dict(Asset.objects.values_list("original_name", "role"))
+    assert sum(role == "garment" for role in roles.values()) == 77
+    assert {roles["p0.png"], roles["p1.png"], roles["p2.png"]} == {"product"}  # outside the filter: untouched

@@ -127,3 +127,17 @@ def test_staff_filter_the_library_select_a_range_and_start_a_job_with_it(compose
     page.get_by_label("Prompt *").fill("linen on a terrace")
     page.get_by_label("Prompt *").dispatch_event("change")
     expect(page.locator("#estimate .price")).to_contain_text("2 products × 1 = 2 images")
+
+
+def test_all_matching_in_the_library_reaches_images_not_loaded_yet(composer, project, staff):
+    many_products(project, staff, 80)  # more than a page of the library (60)
+    page = composer
+    page.goto(f"/projects/{project.pk}/?role=product")
+    library = page.locator("#asset-library")
+    expect(library.locator(".asset-card")).to_have_count(60)
+    library.get_by_label("All 81 matching").check()  # old-shirt.png and the 80
+    expect(library.locator("[data-selected-count]")).to_have_text("81 selected")
+
+    library.get_by_role("button", name="New job with these").click()
+
+    expect(page.locator('.input-role[data-role="product"] [data-picker-count]')).to_contain_text("81 chosen")
