@@ -50,6 +50,7 @@ def test_staff_learn_that_a_run_finished_from_the_tab_a_notice_and_a_notificatio
     notice = page.locator(".run-notice")
     expect(notice).to_contain_text(f"Run {run.pk}: Succeeded")
     expect(notice).to_contain_text("4 images")
+    page.wait_for_function("window.told.length > 0")  # told once htmx has settled the notice in
     assert page.evaluate("window.told") == ["Run Succeeded | Restyle products (wash) · Autumn lookbook · 4 images"]
     screenshot(page, "notice")
     notice.get_by_role("link", name="Open").click()
