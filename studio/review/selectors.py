@@ -6,8 +6,8 @@ shows, and groups fetch all their outputs in one windowed query.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from studio.assets.models import Asset
 from studio.projects.models import Project
@@ -20,14 +20,13 @@ from studio.vendors.models import Offering
 PAGE_SIZE = 60
 GROUPS_PER_PAGE = 8
 OUTPUTS_PER_GROUP = 24
-NO_PRODUCT = "\uffff"  # sorts outputs without a source product after every product name
 CARD_FIELDS = ("id", "run_id", "task_id", "kind", "source_asset_id", "width", "height", "review_state",
                "review_reason", "created_at", "thumbnail")  # fmt: skip
 
 # Sort keys as (field, descending); the last key is unique, so the order is total and neighbours are exact.
 ORDERINGS = {
     "newest": (("created_at", True), ("id", True)),
-    "product": (("product_name", False), ("product_id", False), ("created_at", True), ("id", True)),
+    "product": (("sort_product_name", False), ("sort_product_id", False), ("created_at", True), ("id", True)),
 }
 
 
@@ -35,7 +34,7 @@ def output_gallery(
     *, project: Project, filters: GalleryFilter, state: bool = True, ordered: bool = True
 ) -> QuerySet[Output]:
     """The project's result images that match the filters, in the filter's order (state=False: in any state;
-    ordered=False: unordered, for counting, without the joins an order by product needs)."""
+    ordered=False: unordered, for counting)."""
     # A page walks the project's outputs newest first on the (project, created_at, id) index; a count reads
     # the (run, kind, review_state) index alone, reaching the project through its runs.
     outputs = Output.objects.filter(project=project) if ordered else Output.objects.filter(run__project=project)
@@ -61,11 +60,6 @@ def output_gallery(
 
 def _ordered(outputs: QuerySet[Output], sort: str) -> QuerySet[Output]:
     keys = ORDERINGS.get(sort, ORDERINGS["newest"])
-    if sort == "product":
-        outputs = outputs.annotate(
-            product_name=Coalesce("source_asset__original_name", Value(NO_PRODUCT)),
-            product_id=Coalesce("source_asset_id", Value(0)),
-        )
     return outputs.order_by(*(f"-{name}" if descending else name for name, descending in keys))
 
 
@@ -126,18 +120,16 @@ def output_groups_page(*, project: Project, filters: GalleryFilter, after: int |
     """One group per source product, with its matching outputs across runs and vendors, newest first."""
     outputs = output_gallery(project=project, filters=filters)
     unordered = output_gallery(project=project, filters=filters, ordered=False)
-    sources = unordered.exclude(source_asset=None)
+    sources = outputs.exclude(source_asset=None)
     if after is not None:
         anchor = Asset.objects.filter(pk=after, project=project).values_list("original_name", "pk").first()
         if anchor is None:
             return GroupPage([], None, 0)
         name, pk = anchor
-        sources = sources.filter(
-            Q(source_asset__original_name__gt=name) | Q(source_asset__original_name=name, source_asset_id__gt=pk)
-        )
-    rows = list(
-        sources.order_by("source_asset__original_name", "source_asset_id")
-        .values_list("source_asset_id", flat=True)
+        sources = sources.filter(Q(sort_product_name__gt=name) | Q(sort_product_name=name, sort_product_id__gt=pk))
+    rows = list(  # the products in name order, walking the (project, product name, product id, …) index
+        sources.order_by("sort_product_name", "sort_product_id")
+        .values_list("sort_product_id", flat=True)
         .distinct()[: GROUPS_PER_PAGE + 1]
     )
     ids = rows[:GROUPS_PER_PAGE]
@@ -182,12 +174,11 @@ def _keys(filters: GalleryFilter):
 
 def _sort_values(output: Output) -> dict:
     """Where an output sits in every order the gallery knows."""
-    product = output.source_asset
     return {
         "created_at": output.created_at,
         "id": output.pk,
-        "product_name": product.original_name if product else NO_PRODUCT,
-        "product_id": product.pk if product else 0,
+        "sort_product_name": output.sort_product_name,
+        "sort_product_id": output.sort_product_id,
     }
 
 

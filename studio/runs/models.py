@@ -186,6 +186,15 @@ class ReviewState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+NO_PRODUCT = "\uffff"  # the product name an output made from no product sorts under: after every name
+
+
+class OutputManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = [output.with_product_sort() for output in objs]
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Output(models.Model):
     """One stored result file: the bytes the vendor sent, verified, plus a thumbnail."""
 
@@ -212,6 +221,12 @@ class Output(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The source product's name and id, kept here: the gallery sorted and grouped by product walks an index
+    # instead of joining every output to its product and sorting them all (set on save and bulk_create).
+    sort_product_name = models.CharField(max_length=255, default=NO_PRODUCT, editable=False)
+    sort_product_id = models.BigIntegerField(default=0, editable=False)
+
+    objects = OutputManager()
 
     class Meta:
         ordering = ["run", "task__index", "index"]
@@ -219,7 +234,20 @@ class Output(models.Model):
         indexes = [
             models.Index(fields=["run", "kind", "review_state"], name="output_gallery"),
             models.Index(fields=["project", "created_at", "id"], name="output_project_newest"),
+            models.Index(
+                fields=["project", "sort_product_name", "sort_product_id", "-created_at", "-id"],
+                name="output_project_product",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Output {self.task_id}/{self.index} ({self.kind})"
+
+    def save(self, *args, **kwargs):
+        self.with_product_sort()
+        super().save(*args, **kwargs)
+
+    def with_product_sort(self) -> "Output":
+        if self.source_asset_id and self.sort_product_id != self.source_asset_id:
+            self.sort_product_name, self.sort_product_id = self.source_asset.original_name, self.source_asset_id
+        return self

@@ -251,3 +251,32 @@ def test_the_viewer_shows_the_prompt_hdredraw_wrote_for_its_redraw(staff_client,
     )
     page = staff_client.get(reverse("review:viewer", args=[output.pk])).content.decode()
     assert "Prompt the vendor wrote" in page and "linen shirt, studio light" in page
+
+
+def test_by_product_the_gallery_reads_the_names_kept_on_each_output_not_every_product(project, gallery):
+    """The order comes from the outputs' own (project, product name, product id, …) index: no join to the
+    products that would sort every matching output."""
+    for sort, group in (("product", False), ("product", True)):
+        filters = GalleryFilter(sort=sort, group="product" if group else "")
+        with CaptureQueriesContext(connection) as queries:
+            if group:
+                output_groups_page(project=project, filters=filters)
+            else:
+                list(output_gallery(project=project, filters=filters)[:PAGE_SIZE])
+        ordering = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]][0]
+        assert "assets_asset" not in ordering and "sort_product_name" in ordering
+
+
+def test_outputs_made_in_bulk_or_one_by_one_carry_their_products_name(project, staff):
+    from studio.runs.models import NO_PRODUCT, Output
+
+    shirt = product(project, "Red shirt.png", user=staff)
+    run = make_run(project, user=staff)
+    one = make_output(run, source=shirt)
+    text_made = make_output(run)
+    bulk = Output(run=run, project=project, task=one.task, index=99, source_asset=shirt, file="x.png",
+                  content_type="image/png", byte_size=1, sha256="0")  # fmt: skip
+    made = Output.objects.bulk_create([bulk])
+    outputs = Output.objects.filter(pk__in=[one.pk, text_made.pk, made[0].pk])
+    rows = outputs.values_list("sort_product_name", "sort_product_id")
+    assert sorted(rows) == sorted([("Red shirt.png", shirt.pk)] * 2 + [(NO_PRODUCT, 0)])
