@@ -47,6 +47,9 @@ def test_the_runs_page_prices_retrying_every_failure_and_one_click_sends_them_al
     assert project_retry_preview(project=project).tasks == 0
     page = staff_client.get(reverse("runs:list", args=[project.pk])).content.decode()
     assert "can be sent again" not in page
+    for run in runs:  # a retried run no longer reads "… 2 failed" nor offers to retry what was retried
+        page = " ".join(staff_client.get(reverse("runs:detail", args=[run.pk])).content.decode().split())
+        assert "2 done · 0 failed · 2 jobs" in page and "Retry" not in page
 
 
 def test_retrying_more_than_the_wallet_holds_sends_nothing(
