@@ -14,28 +14,30 @@ def copy_product_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assets', '0001_initial'),
-        ('projects', '0002_prompt_presets'),
-        ('runs', '0009_activity_indexes'),
+        ("assets", "0001_initial"),
+        ("projects", "0002_prompt_presets"),
+        ("runs", "0009_activity_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='output',
-            name='sort_product_id',
+            model_name="output",
+            name="sort_product_id",
             field=models.BigIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='output',
-            name='sort_product_name',
-            field=models.CharField(default='\uffff', editable=False, max_length=255),
+            model_name="output",
+            name="sort_product_name",
+            field=models.CharField(default="\uffff", editable=False, max_length=255),
         ),
         migrations.RunPython(copy_product_names, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='output',
-            index=models.Index(fields=['project', 'sort_product_name', 'sort_product_id', '-created_at', '-id'], name='output_project_product'),
+            model_name="output",
+            index=models.Index(
+                fields=["project", "sort_product_name", "sort_product_id", "-created_at", "-id"],
+                name="output_project_product",
+            ),
         ),
     ]
