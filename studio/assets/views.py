@@ -121,8 +121,7 @@ def asset_bulk(request, project_id: int):
 def _compose_with(request, project, asset_ids: list[int]):
     """ "New job with these": the composer opens with the selection chosen, each image in its role's picker. The
     ids wait in the session, as a URL could not hold 2,000 of them."""
-    chosen = list(Asset.objects.filter(project=project, pk__in=asset_ids).values_list("pk", flat=True))
-    request.session[f"compose_with:{project.pk}"] = chosen
+    request.session[f"compose_with:{project.pk}"] = asset_ids  # the composer takes this project's only
     url = f"{reverse('runs:compose', args=[project.pk])}?picked=1"
     if request.htmx:
         return HttpResponseClientRedirect(url)

@@ -10,6 +10,7 @@ from django.db.models import F
 from PIL import Image
 
 from studio.assets.ingest import webp_thumbnail
+from studio.assets.models import Asset
 from studio.runs.models import Output, OutputKind, Run, Task
 from studio.vendors.base import FileKind
 
@@ -22,7 +23,7 @@ class UnusableFile(Exception):
 
 
 def output_store(
-    *, task: Task, index: int, kind: FileKind, content: bytes, source_asset_id: int | None = None
+    *, task: Task, index: int, kind: FileKind, content: bytes, source_asset: Asset | None = None
 ) -> Output:
     """Idempotent: a file already stored for (task, index) is returned as it is.
 
@@ -46,7 +47,7 @@ def output_store(
                 run_id=task.run_id, project_id=task.run.project_id, task=task, index=index, kind=OutputKind(kind.value),
                 file=name,
                 thumbnail=thumbnail_name, content_type=content_type, width=size[0], height=size[1],
-                byte_size=len(content), sha256=hashlib.sha256(content).hexdigest(), source_asset_id=source_asset_id,
+                byte_size=len(content), sha256=hashlib.sha256(content).hexdigest(), source_asset=source_asset,
             )  # fmt: skip
             if output.kind == OutputKind.IMAGE:  # the run page and the runs list show it without counting
                 Run.objects.filter(pk=task.run_id).update(images_stored=F("images_stored") + 1)

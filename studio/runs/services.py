@@ -226,15 +226,22 @@ def runs_retry_failed(*, run: Run, user: User, states=RETRYABLE_TASK_STATES) -> 
         points = sum(task.points_per_output * task.outputs_expected for task in failed)
         wallet_lock(team=run.project.team)
         _check_monthly_limit(user=user, team=run.project.team, points=points)
-        for offset, task in enumerate(failed):
-            retry = Task.objects.create(
-                run=run, account=task.account, index=next_index + offset,
-                idempotency_key=new_idempotency_key(), request=task.request,
-                outputs_expected=task.outputs_expected, points_per_output=task.points_per_output,
+        retries = Task.objects.bulk_create(
+            Task(
+                run=run,
+                account_id=task.account_id,
+                index=next_index + offset,
+                idempotency_key=new_idempotency_key(),
+                request=task.request,
+                outputs_expected=task.outputs_expected,
+                points_per_output=task.points_per_output,
                 next_action_at=timezone.now(),
             )  # fmt: skip
-            task.retried_by = retry
-            task.save(update_fields=["retried_by", "updated_at"])
+            for offset, task in enumerate(failed)
+        )
+        for task, retry in zip(failed, retries, strict=True):
+            task.retried_by, task.updated_at = retry, timezone.now()
+        Task.objects.bulk_update(failed, ["retried_by", "updated_at"])
         if points:
             points_hold(
                 team=run.project.team, amount=points, run_id=run.pk, key=f"run:{run.pk}:retry{next_index}", user=user
@@ -260,14 +267,16 @@ class ProjectRetry:
     points: int
 
 
-def project_retry_preview(*, project: Project) -> ProjectRetry:
-    """From the runs' own counters, then the tasks of only those runs: the cost follows the failures, not the
-    project's history."""
-    run_ids = list(
-        Run.objects.filter(project=project, state__in=TERMINAL_RUN_STATES)
-        .filter(Q(tasks_failed__gt=0) | Q(tasks_canceled__gt=0))
-        .values_list("pk", flat=True)
+def _runs_with_failures(project: Project):
+    """Finished runs with failed or canceled jobs, found from the runs' own counters: the cost follows the
+    failures, not the project's history."""
+    return Run.objects.filter(project=project, state__in=TERMINAL_RUN_STATES).filter(
+        Q(tasks_failed__gt=0) | Q(tasks_canceled__gt=0)
     )
+
+
+def project_retry_preview(*, project: Project) -> ProjectRetry:
+    run_ids = list(_runs_with_failures(project).values_list("pk", flat=True))
     tasks = Task.objects.filter(run_id__in=run_ids, state__in=RETRYABLE_TASK_STATES, retried_by__isnull=True)
     totals = tasks.aggregate(tasks=Count("pk"), points=Sum(F("points_per_output") * F("outputs_expected")))
     return ProjectRetry(len(run_ids) if totals["tasks"] else 0, totals["tasks"], totals["points"] or 0)
@@ -278,10 +287,7 @@ def runs_retry_failed_in_project(*, project: Project, user: User) -> ProjectRetr
     cannot cover them all raises (InsufficientPoints, MonthlyLimitReached) and nothing is sent."""
     runs = tasks = points = 0
     with transaction.atomic():
-        candidates = Run.objects.filter(project=project, state__in=TERMINAL_RUN_STATES).filter(
-            Q(tasks_failed__gt=0) | Q(tasks_canceled__gt=0)
-        )
-        for run in candidates.order_by("pk"):
+        for run in _runs_with_failures(project).order_by("pk"):
             sent, charged = runs_retry_failed(run=run, user=user)
             runs, tasks, points = runs + bool(sent), tasks + sent, points + charged
     return ProjectRetry(runs, tasks, points)

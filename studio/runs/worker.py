@@ -369,6 +369,8 @@ def _collect(task: Task) -> None:
     with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
         downloads = {index: pool.submit(adapter.http.download, file["url"]) for index, file in missing}
     sources = _source_assets(task)
+    # The products once for every file: each output keeps its product's name (the gallery sorts by it).
+    products = Asset.objects.only("pk", "original_name").in_bulk(set(sources.values()))
     for index, file in missing:
         try:
             content = downloads[index].result()
@@ -377,7 +379,7 @@ def _collect(task: Task) -> None:
                 index=index,
                 kind=FileKind(file["kind"]),
                 content=content,
-                source_asset_id=sources.get(file["source"]) or sources.get(""),
+                source_asset=products.get(sources.get(file["source"]) or sources.get("")),
             )
         except VendorError as error:
             if error.error_class.is_retryable:
